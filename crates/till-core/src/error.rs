@@ -1,0 +1,111 @@
+//! Errors with a stable code and a message that says what to do.
+//!
+//! Every failure the user can see carries an [`ErrorCode`] from a closed list. The code
+//! crosses IPC unchanged (the UI branches on it; `ui/src/lib/ipc/errors.ts` mirrors the
+//! list from the generated bindings) while the message is for people: what happened and
+//! what to try next. Messages never contain secret values.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// The closed list of error codes shared with the UI and the CLI's exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    /// An environment variable or option Till reads was set to something unusable.
+    BadEnvironment,
+    /// A file or directory Till needs could not be read or written.
+    Storage,
+    /// A bug in Till: it should never happen, and the message says how to report it.
+    Internal,
+}
+
+/// Anything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+pub enum TillError {
+    #[error(
+        "TILL_NOW is set to '{value}', which is not an RFC 3339 time: \
+         use a value like 2026-11-27T09:00:00Z, or unset it to use the system clock"
+    )]
+    BadClockOverride { value: String },
+
+    #[error(
+        "cannot work out where Till keeps its files: neither TILL_HOME nor HOME is set; \
+         set TILL_HOME to a directory (or pass --home DIR)"
+    )]
+    NoHomeDirectory,
+
+    #[error("{what} must be an absolute path, got '{}'; give a full path such as /home/you/till", path.display())]
+    RelativePath { what: &'static str, path: PathBuf },
+
+    #[error("Till hit an internal error ({what}); please report it with the log")]
+    Internal { what: String },
+
+    #[error("cannot use {}: {source}; check that the directory exists and is writable by you", path.display())]
+    Storage {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl TillError {
+    /// The stable code for this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadClockOverride { .. } | Self::NoHomeDirectory | Self::RelativePath { .. } => {
+                ErrorCode::BadEnvironment
+            }
+            Self::Storage { .. } => ErrorCode::Storage,
+            Self::Internal { .. } => ErrorCode::Internal,
+        }
+    }
+}
+
+/// An error as the webview receives it: `{ code, message }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct IpcError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl From<&TillError> for IpcError {
+    fn from(error: &TillError) -> Self {
+        Self {
+            code: error.code(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<TillError> for IpcError {
+    fn from(error: TillError) -> Self {
+        Self::from(&error)
+    }
+}
+
+impl IpcError {
+    /// An internal error: a bug. The message asks for a report rather than blaming the user.
+    pub fn internal(what: impl std::fmt::Display) -> Self {
+        Self::from(TillError::Internal {
+            what: what.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipc_error_serializes_as_code_and_message() {
+        let error = IpcError::from(TillError::NoHomeDirectory);
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(json["code"], "bad_environment");
+        assert!(json["message"].as_str().unwrap().contains("TILL_HOME"));
+    }
+}

@@ -1,0 +1,20 @@
+//! Till's core: everything Till knows about keys, vaults and time, with no GUI in sight.
+//!
+//! The desktop shell (`src-tauri`) and the `till` command are thin adapters over this
+//! crate, so one behaviour can be tested with plain `cargo test` and no display. Types
+//! that cross into the webview derive `ts_rs::TS`; their TypeScript twins are checked in
+//! under `ui/src/lib/ipc/bindings/` and kept current by `tests/bindings.rs`.
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod error;
+pub mod paths;
+pub mod status;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{ErrorCode, IpcError, TillError};
+pub use paths::TillPaths;
+pub use status::{AppStatus, VaultState};
+
+/// Till's version, shared by the window, the tray and the CLI.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,200 @@
+//! Where Till keeps its files.
+//!
+//! By default Till follows the XDG base directories (`~/.local/share/till`,
+//! `~/.config/till`, `~/.local/state/till`). `TILL_HOME` (or `till --home DIR`) puts all
+//! three under one root instead, for tests, demos and portable use. The app and the CLI
+//! resolve paths through this one function so they always agree.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::TillError;
+
+/// The environment variable that puts all of Till's files under one directory.
+pub const TILL_HOME_VAR: &str = "TILL_HOME";
+
+/// The directories Till reads and writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TillPaths {
+    /// Vault and other data worth backing up.
+    pub data_dir: PathBuf,
+    /// Settings, never secrets.
+    pub config_dir: PathBuf,
+    /// Logs and runtime state, safe to delete.
+    pub state_dir: PathBuf,
+}
+
+/// The environment values path resolution depends on, read once so tests can supply them.
+#[derive(Debug, Default, Clone)]
+pub struct PathEnv {
+    pub till_home: Option<PathBuf>,
+    pub home: Option<PathBuf>,
+    pub xdg_data_home: Option<PathBuf>,
+    pub xdg_config_home: Option<PathBuf>,
+    pub xdg_state_home: Option<PathBuf>,
+}
+
+impl PathEnv {
+    /// Reads the variables from this process's environment; empty values count as unset.
+    pub fn from_process() -> Self {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Self {
+            till_home: var(TILL_HOME_VAR),
+            home: var("HOME"),
+            xdg_data_home: var("XDG_DATA_HOME"),
+            xdg_config_home: var("XDG_CONFIG_HOME"),
+            xdg_state_home: var("XDG_STATE_HOME"),
+        }
+    }
+}
+
+impl TillPaths {
+    /// All of Till's directories under one root.
+    pub fn under_root(root: &Path) -> Result<Self, TillError> {
+        if !root.is_absolute() {
+            return Err(TillError::RelativePath {
+                what: "TILL_HOME",
+                path: root.to_owned(),
+            });
+        }
+        Ok(Self {
+            data_dir: root.join("data"),
+            config_dir: root.join("config"),
+            state_dir: root.join("state"),
+        })
+    }
+
+    /// Resolves the directories: an explicit root (from `--home`) wins over `TILL_HOME`,
+    /// which wins over XDG. Relative XDG values are ignored, as the XDG spec requires.
+    pub fn resolve(explicit_root: Option<&Path>, env: &PathEnv) -> Result<Self, TillError> {
+        if let Some(root) = explicit_root.or(env.till_home.as_deref()) {
+            return Self::under_root(root);
+        }
+        let home = env.home.as_deref().ok_or(TillError::NoHomeDirectory)?;
+        let xdg = |value: &Option<PathBuf>, fallback: &str| {
+            value
+                .as_deref()
+                .filter(|p| p.is_absolute())
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| home.join(fallback))
+                .join("till")
+        };
+        Ok(Self {
+            data_dir: xdg(&env.xdg_data_home, ".local/share"),
+            config_dir: xdg(&env.xdg_config_home, ".config"),
+            state_dir: xdg(&env.xdg_state_home, ".local/state"),
+        })
+    }
+
+    /// Resolves from this process's environment.
+    pub fn from_env(explicit_root: Option<&Path>) -> Result<Self, TillError> {
+        Self::resolve(explicit_root, &PathEnv::from_process())
+    }
+
+    /// Creates the directories (owner-only on Unix) if they are missing.
+    pub fn ensure_exist(&self) -> Result<(), TillError> {
+        for dir in [&self.data_dir, &self.config_dir, &self.state_dir] {
+            create_private_dir(dir).map_err(|source| TillError::Storage {
+                path: dir.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_with_home() -> PathEnv {
+        PathEnv {
+            home: Some("/home/ada".into()),
+            ..PathEnv::default()
+        }
+    }
+
+    #[test]
+    fn xdg_defaults_follow_home() {
+        let paths = TillPaths::resolve(None, &env_with_home()).unwrap();
+        assert_eq!(paths.data_dir, Path::new("/home/ada/.local/share/till"));
+        assert_eq!(paths.config_dir, Path::new("/home/ada/.config/till"));
+        assert_eq!(paths.state_dir, Path::new("/home/ada/.local/state/till"));
+    }
+
+    #[test]
+    fn xdg_variables_are_honoured_but_relative_ones_ignored() {
+        let env = PathEnv {
+            xdg_data_home: Some("/srv/data".into()),
+            xdg_config_home: Some("relative/config".into()),
+            ..env_with_home()
+        };
+        let paths = TillPaths::resolve(None, &env).unwrap();
+        assert_eq!(paths.data_dir, Path::new("/srv/data/till"));
+        assert_eq!(paths.config_dir, Path::new("/home/ada/.config/till"));
+    }
+
+    #[test]
+    fn till_home_puts_everything_under_one_root() {
+        let env = PathEnv {
+            till_home: Some("/tmp/t".into()),
+            xdg_data_home: Some("/srv/data".into()),
+            ..env_with_home()
+        };
+        let paths = TillPaths::resolve(None, &env).unwrap();
+        assert_eq!(paths.data_dir, Path::new("/tmp/t/data"));
+        assert_eq!(paths.state_dir, Path::new("/tmp/t/state"));
+    }
+
+    #[test]
+    fn explicit_root_beats_till_home() {
+        let env = PathEnv {
+            till_home: Some("/tmp/t".into()),
+            ..env_with_home()
+        };
+        let paths = TillPaths::resolve(Some(Path::new("/opt/till")), &env).unwrap();
+        assert_eq!(paths.config_dir, Path::new("/opt/till/config"));
+    }
+
+    #[test]
+    fn relative_root_and_missing_home_are_explained() {
+        let err = TillPaths::resolve(Some(Path::new("here")), &PathEnv::default()).unwrap_err();
+        assert!(err.to_string().contains("absolute"), "{err}");
+        let err = TillPaths::resolve(None, &PathEnv::default()).unwrap_err();
+        assert!(err.to_string().contains("TILL_HOME"), "{err}");
+    }
+
+    #[test]
+    fn ensure_exist_creates_private_directories() {
+        let root = tempfile::tempdir().unwrap();
+        let paths = TillPaths::under_root(root.path()).unwrap();
+        paths.ensure_exist().unwrap();
+        assert!(paths.data_dir.is_dir() && paths.config_dir.is_dir() && paths.state_dir.is_dir());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&paths.data_dir)
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
+    }
+}

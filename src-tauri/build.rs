@@ -1,0 +1,12 @@
+//! Declares the app's own IPC commands so each gets an `allow-…` permission, and the
+//! capability files can grant the main window exactly these and nothing else.
+
+const COMMANDS: &[&str] = &["app_status"];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build script failed");
+}

@@ -1,0 +1,55 @@
+//! Till's desktop shell: the tray, the main window and the IPC commands.
+//!
+//! This crate only adapts `till-core` to Tauri: it builds the tray, opens and closes the
+//! window, and exposes one thin command per user action. Till lives in the tray; the
+//! window (and with it the web engine's processes) exists only while it is open.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod error;
+mod logging;
+mod state;
+mod tray;
+mod windows;
+
+use tauri::RunEvent;
+
+pub use error::StartupError;
+
+/// Starts Till and blocks until the user quits.
+pub fn run() -> Result<(), StartupError> {
+    let state = state::AppState::from_env()?;
+    logging::init(&state.paths);
+    tracing::info!(version = till_core::VERSION, "starting Till");
+
+    let app = tauri::Builder::default()
+        // Must be first: a second launch hands over to the running Till and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tracing::info!("second launch: showing the running Till");
+            windows::show_main(app);
+        }))
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![commands::app::app_status])
+        .setup(|app| {
+            tray::create(app.handle())?;
+            if std::env::args().any(|arg| arg == "--open") {
+                windows::show_main(app.handle());
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .map_err(StartupError::Tauri)?;
+
+    app.run(|_app, event| {
+        // Closing the last window must not quit: Till stays in the tray. An explicit
+        // exit (Quit in the tray menu) carries a code and goes through.
+        if let RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+    tracing::info!("Till exited");
+    Ok(())
+}

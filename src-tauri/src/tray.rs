@@ -1,0 +1,97 @@
+//! The tray icon and its menu: Till's home when no window is open.
+
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuEvent, MenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Wry};
+use till_core::VaultState;
+
+use crate::state::AppState;
+use crate::windows;
+
+/// The tray icon's id.
+const TRAY_ID: &str = "till";
+
+/// Menu item ids; also what tests click over D-Bus (`dbusmenu`).
+mod item {
+    pub const OPEN: &str = "open";
+    pub const LOCK: &str = "lock";
+    pub const QUIT: &str = "quit";
+}
+
+/// What the tray icon shows at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayLook {
+    /// All good (or nothing set up yet).
+    Normal,
+    /// Something is due.
+    #[expect(dead_code, reason = "shown once reminders exist (issue 4)")]
+    Attention,
+    /// The vault is locked.
+    Locked,
+}
+
+impl TrayLook {
+    fn from_vault(vault: VaultState) -> Self {
+        match vault {
+            VaultState::Locked => Self::Locked,
+            VaultState::Absent | VaultState::Unlocked => Self::Normal,
+        }
+    }
+
+    fn icon(self) -> tauri::Result<Image<'static>> {
+        let bytes: &'static [u8] = match self {
+            Self::Normal => include_bytes!("../../icons/tray/till-tray.png"),
+            Self::Attention => include_bytes!("../../icons/tray/till-tray-attention.png"),
+            Self::Locked => include_bytes!("../../icons/tray/till-tray-locked.png"),
+        };
+        Image::from_bytes(bytes)
+    }
+
+    fn tooltip(self) -> &'static str {
+        match self {
+            Self::Normal => "Till",
+            Self::Attention => "Till: keys need attention",
+            Self::Locked => "Till: locked",
+        }
+    }
+}
+
+/// Builds the tray icon with its menu. Lock stays disabled until a vault exists.
+pub fn create(app: &AppHandle) -> tauri::Result<()> {
+    let vault = app.state::<AppState>().status().vault;
+    let look = TrayLook::from_vault(vault);
+
+    let open = MenuItem::with_id(app, item::OPEN, "Open Till", true, None::<&str>)?;
+    let lock = MenuItem::with_id(
+        app,
+        item::LOCK,
+        "Lock",
+        vault == VaultState::Unlocked,
+        None::<&str>,
+    )?;
+    let quit = MenuItem::with_id(app, item::QUIT, "Quit", true, None::<&str>)?;
+    let menu: Menu<Wry> = Menu::with_items(app, &[&open, &lock, &quit])?;
+
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(look.icon()?)
+        .tooltip(look.tooltip())
+        .title("Till")
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(on_menu_event)
+        .build(app)?;
+    Ok(())
+}
+
+fn on_menu_event(app: &AppHandle, event: MenuEvent) {
+    match event.id().as_ref() {
+        item::OPEN => windows::show_main(app),
+        item::LOCK => tracing::info!("lock asked for, but no vault is open"),
+        item::QUIT => {
+            tracing::info!("quit from the tray");
+            app.exit(0);
+        }
+        other => tracing::warn!(id = other, "unknown tray menu item"),
+    }
+}

@@ -1,0 +1,19 @@
+// The app status, loaded from Rust when the window opens. Rune state shared by components.
+import type { AppStatus } from "../ipc/bindings/AppStatus";
+import type { IpcError } from "../ipc/bindings/IpcError";
+import { appStatus } from "../ipc/commands";
+import { toIpcError } from "../ipc/errors";
+
+type StatusView =
+  { kind: "loading" } | { kind: "ready"; status: AppStatus } | { kind: "failed"; error: IpcError };
+
+export const statusView = $state<{ current: StatusView }>({ current: { kind: "loading" } });
+
+export async function loadStatus(fetch: () => Promise<AppStatus> = appStatus): Promise<void> {
+  statusView.current = { kind: "loading" };
+  try {
+    statusView.current = { kind: "ready", status: await fetch() };
+  } catch (thrown) {
+    statusView.current = { kind: "failed", error: toIpcError(thrown) };
+  }
+}
