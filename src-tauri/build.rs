@@ -1,7 +1,7 @@
 //! Declares the app's own IPC commands so each gets an `allow-…` permission, and the
 //! capability files can grant the main window exactly these and nothing else.
 
-const COMMANDS: &[&str] = &["app_status"];
+const COMMANDS: &[&str] = &["app_status", "close_main_window"];
 
 fn main() {
     tauri_build::try_build(

@@ -16,8 +16,8 @@ use tauri::RunEvent;
 
 pub use error::StartupError;
 
-/// Starts Till and blocks until the user quits.
-pub fn run() -> Result<(), StartupError> {
+/// Starts Till and blocks until the user quits; returns the exit code.
+pub fn run() -> Result<i32, StartupError> {
     let state = state::AppState::from_env()?;
     logging::init(&state.paths);
     tracing::info!(version = till_core::VERSION, "starting Till");
@@ -29,7 +29,10 @@ pub fn run() -> Result<(), StartupError> {
             windows::show_main(app);
         }))
         .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::app::app_status])
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_status,
+            commands::window::close_main_window,
+        ])
         .setup(|app| {
             tray::create(app.handle())?;
             if std::env::args().any(|arg| arg == "--open") {
@@ -40,7 +43,7 @@ pub fn run() -> Result<(), StartupError> {
         .build(tauri::generate_context!())
         .map_err(StartupError::Tauri)?;
 
-    app.run(|_app, event| {
+    let code = app.run_return(|_app, event| {
         // Closing the last window must not quit: Till stays in the tray. An explicit
         // exit (Quit in the tray menu) carries a code and goes through.
         if let RunEvent::ExitRequested {
@@ -50,6 +53,6 @@ pub fn run() -> Result<(), StartupError> {
             api.prevent_exit();
         }
     });
-    tracing::info!("Till exited");
-    Ok(())
+    tracing::info!(code, "Till exited");
+    Ok(code)
 }

@@ -2,8 +2,11 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    if let Err(error) = till_desktop::run() {
-        eprintln!("till-desktop: {error}");
-        std::process::exit(1);
+    match till_desktop::run() {
+        Ok(code) => std::process::exit(code),
+        Err(error) => {
+            eprintln!("till-desktop: {error}");
+            std::process::exit(1);
+        }
     }
 }

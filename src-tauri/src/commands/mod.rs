@@ -2,3 +2,4 @@
 //! and granted to the main window in `capabilities/main.json`; nothing else is reachable.
 
 pub mod app;
+pub mod window;

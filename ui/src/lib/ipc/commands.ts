@@ -11,6 +11,10 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+export function closeMainWindow(): Promise<void> {
+  return call<void>("close_main_window");
+}
+
 export function appStatus(): Promise<AppStatus> {
   return call<AppStatus>("app_status");
 }

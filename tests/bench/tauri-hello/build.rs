@@ -1,0 +1,5 @@
+//! Standard Tauri build script, no app commands.
+
+fn main() {
+    tauri_build::build();
+}

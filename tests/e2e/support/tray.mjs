@@ -1,0 +1,35 @@
+// The tray as a panel sees it: items registered with the test session's
+// StatusNotifierWatcher (tests/support/sni.py), their properties and dbusmenu menus.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const SNI = fileURLToPath(new URL("../../support/sni.py", import.meta.url));
+
+function sni(...args) {
+  const out = execFileSync("/usr/bin/python3", [SNI, ...args], { encoding: "utf8" });
+  return JSON.parse(out);
+}
+
+/** Items currently registered with the watcher, oldest first. */
+export function registeredTrayItems() {
+  const record = process.env.TILL_SNI_RECORD;
+  if (!record)
+    throw new Error("TILL_SNI_RECORD is unset: run inside scripts/lib/desktop-session.sh");
+  const items = [];
+  for (const line of readFileSync(record, "utf8").split("\n").filter(Boolean)) {
+    const { event, item } = JSON.parse(line);
+    if (event === "registered") items.push(item);
+    if (event === "unregistered") items.splice(items.indexOf(item), 1);
+  }
+  return items;
+}
+
+/** Properties a panel reads: Status, IconName, Title, Menu, and the owner's Pid. */
+export const trayProps = (item) => sni("props", item);
+
+/** The menu as `[{ id, label, enabled, visible }]`, in order. */
+export const trayMenu = (item) => sni("menu", item);
+
+/** Clicks the menu entry with this label, as a panel does. */
+export const clickTrayMenu = (item, label) => sni("click", item, label);

@@ -1,0 +1,169 @@
+// Till as a person meets it: it starts to the tray, Open Till shows the window with the
+// status Rust reports, closing the window leaves Till in the tray without its web engine,
+// a second launch brings the running Till forward, and Quit exits cleanly.
+//
+// Runs the real debug app through tauri-driver + WebKitWebDriver inside
+// scripts/lib/desktop-session.sh (Xvfb, private D-Bus, gnome-keyring, dunst, tray watcher).
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { remote } from "webdriverio";
+import {
+  childProcesses,
+  isRunning,
+  pressKeys,
+  screenshotScreen,
+  visibleWindows,
+  waitForSettledPaint,
+} from "./support/desktop.mjs";
+import { startDriver } from "./support/driver.mjs";
+import { clickTrayMenu, registeredTrayItems, trayMenu, trayProps } from "./support/tray.mjs";
+import { waitFor } from "./support/wait.mjs";
+
+const APP = process.env.TILL_E2E_APP;
+const CLI = APP && join(APP, "..", "till");
+const ARTIFACTS = process.env.TILL_ARTIFACTS ?? join(tmpdir(), "till-artifacts");
+const NOW = "2026-11-27T09:00:00Z";
+const WINDOW_TITLE = "Till";
+const WEB_PROCESS = /^WebKitWebProces/;
+
+/** Presses Ctrl+W in Till's window until it closes: a freshly mapped window may still be
+ *  loading its page, and a person would simply press again. */
+async function closeWithCtrlW() {
+  await waitFor(
+    "Ctrl+W to close the window",
+    () => {
+      const [windowId] = visibleWindows(WINDOW_TITLE);
+      if (!windowId) return true;
+      pressKeys(windowId, "ctrl+w");
+      return false;
+    },
+    { intervalMs: 700 },
+  );
+}
+
+describe("Till in the tray", () => {
+  const home = mkdtempSync(join(tmpdir(), "till-e2e-home-"));
+  const appTmp = mkdtempSync(join(tmpdir(), "till-e2e-tmp-"));
+  const env = { ...process.env, TILL_HOME: home, TILL_NOW: NOW, TMPDIR: appTmp };
+  let driver;
+  let session; // resolves once the app's first webview exists
+  let browser;
+  let item;
+  let pid;
+
+  before(async () => {
+    assert.ok(APP, "TILL_E2E_APP must point at the built till-desktop");
+    mkdirSync(ARTIFACTS, { recursive: true });
+    driver = await startDriver({ env, logFile: join(ARTIFACTS, "tauri-driver.log") });
+    const itemsBefore = new Set(registeredTrayItems());
+    // WebKitWebDriver launches the app now; the session completes only when the app
+    // creates its first webview, which a tray-first Till does when asked to open.
+    session = remote({
+      hostname: "127.0.0.1",
+      port: driver.port,
+      logLevel: "error",
+      connectionRetryTimeout: 120_000,
+      connectionRetryCount: 0,
+      capabilities: { "tauri:options": { application: APP } },
+    });
+    session.catch(() => {}); // reported by the test that awaits it
+    item = await waitFor(
+      "Till's tray item to register",
+      () => registeredTrayItems().find((candidate) => !itemsBefore.has(candidate)),
+      { timeoutMs: 60_000 },
+    );
+    pid = trayProps(item).Pid;
+  });
+
+  after(async () => {
+    await browser?.deleteSession().catch(() => {});
+    await driver?.stop();
+    if (pid && isRunning(pid)) process.kill(pid, "SIGKILL");
+  });
+
+  it("starts to the tray with Open Till, a disabled Lock and Quit, and no window", () => {
+    const menu = trayMenu(item).map(({ label, enabled }) => ({ label, enabled }));
+    assert.deepEqual(menu, [
+      { label: "Open Till", enabled: true },
+      { label: "Lock", enabled: false },
+      { label: "Quit", enabled: true },
+    ]);
+    const props = trayProps(item);
+    assert.equal(props.Status, "Active");
+    assert.match(props.IconName, /\.png$/);
+    assert.deepEqual(visibleWindows(WINDOW_TITLE), [], "no window before Open Till");
+    assert.equal(childProcesses(pid).filter((p) => WEB_PROCESS.test(p.name)).length, 0);
+  });
+
+  it("Open Till shows the window with the status Rust reports", async () => {
+    clickTrayMenu(item, "Open Till");
+    browser = await session;
+    const vault = await browser.$('[data-testid="status-vault"]');
+    await vault.waitForDisplayed({ timeout: 20_000 });
+
+    // The CLI reads the same core with the same environment: the window must agree.
+    const fromRust = JSON.parse(execFileSync(CLI, ["status", "--json"], { env, encoding: "utf8" }));
+    assert.equal(await vault.getText(), "No vault yet");
+    assert.equal(fromRust.vault, "absent");
+    assert.equal(await browser.$('[data-testid="status-version"]').getText(), fromRust.version);
+    assert.equal(await browser.$('[data-testid="status-data-dir"]').getText(), join(home, "data"));
+    assert.equal(fromRust.data_dir, join(home, "data"));
+    assert.match(
+      await browser.$('[data-testid="status-clock"]').getText(),
+      /2026.*fixed by TILL_NOW/,
+    );
+    assert.equal(visibleWindows(WINDOW_TITLE).length, 1);
+    await waitForSettledPaint(visibleWindows(WINDOW_TITLE)[0]);
+    screenshotScreen(join(ARTIFACTS, "01-window-open.png"));
+  });
+
+  it("closing the window keeps Till in the tray and ends its web process", async () => {
+    await closeWithCtrlW();
+    await waitFor(
+      "WebKit's web process to exit",
+      () => childProcesses(pid).every((p) => !WEB_PROCESS.test(p.name)),
+      { timeoutMs: 20_000 },
+    );
+    assert.ok(isRunning(pid), "Till keeps running");
+    assert.ok(registeredTrayItems().includes(item), "the tray item stays");
+    screenshotScreen(join(ARTIFACTS, "02-closed-to-tray.png"));
+  });
+
+  it("a second launch shows the running Till and exits", async () => {
+    const second = spawn(APP, [], { env, stdio: "ignore" });
+    const code = await new Promise((resolve) => second.once("exit", resolve));
+    assert.equal(code, 0, "the second instance hands over and exits cleanly");
+    await waitFor(
+      "the first Till to show its window",
+      () => visibleWindows(WINDOW_TITLE).length === 1,
+    );
+    assert.ok(isRunning(pid));
+    assert.equal(registeredTrayItems().filter((i) => i === item).length, 1);
+  });
+
+  it("Open Till reopens a closed window", async () => {
+    await closeWithCtrlW();
+
+    const started = Date.now();
+    clickTrayMenu(item, "Open Till");
+    await waitFor("the window to reopen", () => visibleWindows(WINDOW_TITLE).length === 1);
+    console.log(`# window mapped ${Date.now() - started} ms after Open Till`);
+    const [windowId] = visibleWindows(WINDOW_TITLE);
+    await waitForSettledPaint(windowId);
+    console.log(`# page painted ${Date.now() - started} ms after Open Till`);
+    assert.ok(childProcesses(pid).some((p) => WEB_PROCESS.test(p.name)));
+    screenshotScreen(join(ARTIFACTS, "03-window-reopened.png"));
+  });
+
+  it("Quit from the tray menu exits cleanly", async () => {
+    clickTrayMenu(item, "Quit");
+    await waitFor("Till to exit", () => !isRunning(pid), { timeoutMs: 10_000 });
+    await waitFor("the tray item to go away", () => !registeredTrayItems().includes(item));
+    const log = readFileSync(join(home, "state", "till-desktop.log"), "utf8");
+    assert.match(log, /Till exited code=0/);
+  });
+});
