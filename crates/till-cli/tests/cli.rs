@@ -3,12 +3,25 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// The `till` binary with a clean environment: HOME set, nothing else Till reads.
+fn till_command(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_till"));
+    for var in [
+        "TILL_HOME",
+        "TILL_NOW",
+        "XDG_DATA_HOME",
+        "XDG_CONFIG_HOME",
+        "XDG_STATE_HOME",
+    ] {
+        command.env_remove(var);
+    }
+    command.env("HOME", home);
+    command
+}
+
 fn till(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_till"))
+    till_command(home)
         .args(args)
-        .env_remove("TILL_HOME")
-        .env_remove("TILL_NOW")
-        .env("HOME", home)
         .output()
         .expect("the till binary runs")
 }
@@ -56,9 +69,8 @@ fn status_reports_the_home_given_and_a_missing_vault() {
 fn status_json_honours_till_home_and_till_now() {
     let home = tempfile::tempdir().unwrap();
     let root = home.path().join("portable");
-    let output = Command::new(env!("CARGO_BIN_EXE_till"))
+    let output = till_command(home.path())
         .args(["status", "--json"])
-        .env("HOME", home.path())
         .env("TILL_HOME", &root)
         .env("TILL_NOW", "2026-02-28T23:30:00-05:00")
         .output()
@@ -84,9 +96,8 @@ fn without_till_home_status_uses_xdg_data_home() {
 #[test]
 fn a_bad_clock_override_fails_with_one_line_that_says_what_to_do() {
     let home = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_till"))
+    let output = till_command(home.path())
         .arg("status")
-        .env("HOME", home.path())
         .env("TILL_NOW", "yesterday")
         .output()
         .unwrap();
