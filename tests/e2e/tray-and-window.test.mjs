@@ -16,6 +16,7 @@ import {
   isRunning,
   pressKeys,
   screenshotScreen,
+  screenshotWindow,
   visibleWindows,
   waitForSettledPaint,
 } from "./support/desktop.mjs";
@@ -117,8 +118,46 @@ describe("Till in the tray", () => {
       /2026.*fixed by TILL_NOW/,
     );
     assert.equal(visibleWindows(WINDOW_TITLE).length, 1);
-    await waitForSettledPaint(visibleWindows(WINDOW_TITLE)[0]);
-    screenshotScreen(join(ARTIFACTS, "01-window-open.png"));
+    const [windowId] = visibleWindows(WINDOW_TITLE);
+    await waitForSettledPaint(windowId);
+    screenshotWindow(windowId, join(ARTIFACTS, "01-window-open.png"));
+  });
+
+  it("the window may call Till's own commands and nothing else", async () => {
+    const outcomes = await browser.executeAsync((done) => {
+      const { invoke } = window.__TAURI_INTERNALS__;
+      const attempts = [
+        ["app_status", {}],
+        ["plugin:path|resolve_directory", { directory: 11 }],
+        ["plugin:window|set_title", { label: "main", value: "pwned" }],
+        ["plugin:webview|create_webview_window", { options: { label: "x", url: "/" } }],
+      ];
+      Promise.allSettled(attempts.map(([command, args]) => invoke(command, args))).then((results) =>
+        done(results.map((r) => (r.status === "fulfilled" ? "allowed" : String(r.reason)))),
+      );
+    });
+    assert.equal(outcomes[0], "allowed");
+    for (const denied of outcomes.slice(1))
+      assert.match(denied, /not allowed/, outcomes.join("\n"));
+    console.log(`# denied: ${outcomes.slice(1).join(" | ")}`);
+  });
+
+  it("the page's Content Security Policy blocks inline script", async () => {
+    const ran = await browser.executeAsync((done) => {
+      const violations = [];
+      document.addEventListener("securitypolicyviolation", (e) =>
+        violations.push(e.violatedDirective),
+      );
+      const script = document.createElement("script");
+      script.textContent = "window.__tillInlineRan = true";
+      document.head.append(script);
+      setTimeout(() => done({ ran: window.__tillInlineRan === true, violations }), 200);
+    });
+    assert.equal(ran.ran, false, "inline script must not run");
+    assert.ok(
+      ran.violations.some((d) => d.startsWith("script-src")),
+      JSON.stringify(ran.violations),
+    );
   });
 
   it("closing the window keeps Till in the tray and ends its web process", async () => {
@@ -156,7 +195,7 @@ describe("Till in the tray", () => {
     await waitForSettledPaint(windowId);
     console.log(`# page painted ${Date.now() - started} ms after Open Till`);
     assert.ok(childProcesses(pid).some((p) => WEB_PROCESS.test(p.name)));
-    screenshotScreen(join(ARTIFACTS, "03-window-reopened.png"));
+    screenshotWindow(windowId, join(ARTIFACTS, "03-window-reopened.png"));
   });
 
   it("Quit from the tray menu exits cleanly", async () => {

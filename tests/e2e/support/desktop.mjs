@@ -23,6 +23,11 @@ export function pressKeys(windowId, chord) {
   execFileSync("xdotool", ["key", "--clearmodifiers", chord]);
 }
 
+/** Saves one window as PNG. */
+export function screenshotWindow(windowId, file) {
+  execFileSync("import", ["-window", windowId, file]);
+}
+
 /** Saves the whole screen as PNG. */
 export function screenshotScreen(file) {
   execFileSync("import", ["-window", "root", file]);
