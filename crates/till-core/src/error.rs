@@ -19,6 +19,26 @@ pub enum ErrorCode {
     BadEnvironment,
     /// A file or directory Till needs could not be read or written.
     Storage,
+    /// No vault exists yet where Till looked.
+    VaultMissing,
+    /// A vault already exists there.
+    VaultExists,
+    /// The master password did not open the vault.
+    WrongPassword,
+    /// Too many failed unlocks: wait before trying again.
+    Throttled,
+    /// The vault needs the master password (no keyring entry, or the keyring is unreachable).
+    PasswordRequired,
+    /// The OS keyring could not be reached or refused the request.
+    KeyringUnavailable,
+    /// No key by that name.
+    NotFound,
+    /// A key by that name already exists.
+    Conflict,
+    /// The input was refused (too large, not text, malformed): the message says why.
+    InvalidInput,
+    /// The vault file is damaged or was tampered with; nothing was changed.
+    Corrupt,
     /// A bug in Till: it should never happen, and the message says how to report it.
     Internal,
 }
@@ -44,6 +64,49 @@ pub enum TillError {
     #[error("Till hit an internal error ({what}); please report it with the log")]
     Internal { what: String },
 
+    #[error("no vault at {}: create one with `till init` (or open Till and follow the setup)", path.display())]
+    VaultMissing { path: PathBuf },
+
+    #[error("a vault already exists at {}: use it, or move it away first to start over", path.display())]
+    VaultExists { path: PathBuf },
+
+    #[error("the vault at {} could not be read or written ({detail}); check free disk space and permissions", path.display())]
+    Database { path: PathBuf, detail: String },
+
+    #[error("wrong master password: the vault is unchanged; check Caps Lock and try again")]
+    WrongPassword,
+
+    #[error("too many failed unlock attempts: wait {wait_secs} s before trying again")]
+    Throttled { wait_secs: u64 },
+
+    #[error("this vault needs its master password ({why}): pass it with --password-stdin")]
+    PasswordRequired { why: &'static str },
+
+    #[error("the OS keyring is not available ({detail}): unlock your desktop keyring, or use the master password")]
+    KeyringUnavailable { detail: String },
+
+    #[error("the keyring entry for this vault is damaged: unlock with the master password, then re-enable the keyring")]
+    KeyringEntryDamaged,
+
+    #[error("no key named '{name}': `till list` shows the names")]
+    KeyNotFound { name: String },
+
+    #[error("a key named '{name}' already exists: pick another name, or remove the old key first")]
+    DuplicateName { name: String },
+
+    #[error("{what}")]
+    InvalidInput { what: String },
+
+    #[error("the vault at {} is damaged or was tampered with ({detail}); it was not changed: restore it from a backup", path.display())]
+    Corrupt { path: PathBuf, detail: String },
+
+    #[error("the vault at {} was written by a newer Till (schema {found}, this Till knows up to {known}): update Till to open it", path.display())]
+    NewerVault {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
     #[error("cannot use {}: {source}; check that the directory exists and is writable by you", path.display())]
     Storage {
         path: PathBuf,
@@ -59,8 +122,20 @@ impl TillError {
             Self::BadClockOverride { .. } | Self::NoHomeDirectory | Self::RelativePath { .. } => {
                 ErrorCode::BadEnvironment
             }
-            Self::Storage { .. } => ErrorCode::Storage,
+            Self::Storage { .. } | Self::Database { .. } => ErrorCode::Storage,
             Self::Internal { .. } => ErrorCode::Internal,
+            Self::VaultMissing { .. } => ErrorCode::VaultMissing,
+            Self::VaultExists { .. } => ErrorCode::VaultExists,
+            Self::WrongPassword => ErrorCode::WrongPassword,
+            Self::Throttled { .. } => ErrorCode::Throttled,
+            Self::PasswordRequired { .. } => ErrorCode::PasswordRequired,
+            Self::KeyringUnavailable { .. } | Self::KeyringEntryDamaged => {
+                ErrorCode::KeyringUnavailable
+            }
+            Self::KeyNotFound { .. } => ErrorCode::NotFound,
+            Self::DuplicateName { .. } => ErrorCode::Conflict,
+            Self::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Self::Corrupt { .. } | Self::NewerVault { .. } => ErrorCode::Corrupt,
         }
     }
 }

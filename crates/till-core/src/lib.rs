@@ -7,9 +7,13 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod crypto;
 pub mod error;
+pub mod keyring;
+pub mod model;
 pub mod paths;
 pub mod status;
+pub mod vault;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{ErrorCode, IpcError, TillError};

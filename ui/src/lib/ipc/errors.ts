@@ -4,7 +4,21 @@
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { IpcError } from "./bindings/IpcError";
 
-export const ERROR_CODES = ["bad_environment", "storage", "internal"] as const;
+export const ERROR_CODES = [
+  "bad_environment",
+  "storage",
+  "vault_missing",
+  "vault_exists",
+  "wrong_password",
+  "throttled",
+  "password_required",
+  "keyring_unavailable",
+  "not_found",
+  "conflict",
+  "invalid_input",
+  "corrupt",
+  "internal",
+] as const;
 
 type Mirrored = (typeof ERROR_CODES)[number];
 type MissingFromMirror = Exclude<ErrorCode, Mirrored>;

@@ -1,0 +1,238 @@
+//! The key inventory's records, as the vault stores them (sealed) and the UI shows them.
+//!
+//! A key's metadata and its value are separate sealed records: listing and searching
+//! open only metadata, and a value is opened only when it is used (copy, reveal, get).
+
+use chrono::{DateTime, Duration, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::TillError;
+
+/// Longest value Till accepts. API keys are well under 1 KiB; PEM keys and service
+/// account JSON fit; anything larger is almost certainly a mistake (a whole file).
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+/// Longest key name.
+pub const MAX_NAME_CHARS: usize = 128;
+
+/// Where a key is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum KeyStatus {
+    Active,
+    Retiring,
+    Revoked,
+}
+
+/// A key's metadata: everything but its value. Sealed at rest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct KeyMeta {
+    pub id: String,
+    pub name: String,
+    pub provider: String,
+    pub environment: String,
+    pub owner: Option<String>,
+    pub purpose: Option<String>,
+    pub scopes: Vec<String>,
+    /// Where the key is deployed (free text: "GitHub Actions: deploy.yml", "prod k8s secret").
+    pub places: Vec<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub status: KeyStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rotate_every_days: Option<u32>,
+    pub audit_every_days: Option<u32>,
+    pub last_rotated_at: DateTime<Utc>,
+    pub last_audited_at: Option<DateTime<Utc>>,
+    /// What the UI shows instead of the value, e.g. `sk-…a1b2`.
+    pub fingerprint: String,
+    /// Keyed hash of the value (HMAC), to spot the same value stored twice.
+    #[ts(skip)]
+    #[serde(default)]
+    pub value_hmac: String,
+}
+
+impl KeyMeta {
+    /// When the key is next due for rotation, if it has a rotation interval.
+    pub fn next_rotation_due(&self) -> Option<DateTime<Utc>> {
+        self.rotate_every_days
+            .map(|days| self.last_rotated_at + Duration::days(i64::from(days)))
+    }
+
+    /// True if `query` (lower-cased) appears in the name, provider, environment, owner,
+    /// a scope or a tag.
+    pub fn matches(&self, query: &str) -> bool {
+        let hit = |text: &str| text.to_lowercase().contains(query);
+        hit(&self.name)
+            || hit(&self.provider)
+            || hit(&self.environment)
+            || self.owner.as_deref().is_some_and(hit)
+            || self.scopes.iter().any(|s| hit(s))
+            || self.tags.iter().any(|t| hit(t))
+    }
+}
+
+/// What the user supplies to add a key.
+#[derive(Debug)]
+pub struct NewKey {
+    pub name: String,
+    pub provider: Option<String>,
+    pub environment: Option<String>,
+    pub owner: Option<String>,
+    pub purpose: Option<String>,
+    pub scopes: Vec<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub rotate_every_days: Option<u32>,
+    pub audit_every_days: Option<u32>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub value: SecretString,
+}
+
+impl NewKey {
+    /// A key with only a name and a value; everything else defaulted.
+    pub fn new(name: impl Into<String>, value: SecretString) -> Self {
+        Self {
+            name: name.into(),
+            provider: None,
+            environment: None,
+            owner: None,
+            purpose: None,
+            scopes: Vec::new(),
+            tags: Vec::new(),
+            notes: None,
+            rotate_every_days: None,
+            audit_every_days: None,
+            expires_at: None,
+            value,
+        }
+    }
+}
+
+/// Checks a key name: 1–128 characters, no control characters, not just spaces.
+pub fn validate_name(name: &str) -> Result<(), TillError> {
+    let invalid = |why: &str| TillError::InvalidInput {
+        what: format!("the key name {why}: use up to {MAX_NAME_CHARS} printable characters"),
+    };
+    if name.trim().is_empty() {
+        return Err(invalid("is empty"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid("is too long"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(invalid("contains control characters"));
+    }
+    Ok(())
+}
+
+/// Checks a value: not empty, at most [`MAX_VALUE_BYTES`], no NUL or other control
+/// characters but tab and newlines (PEM keys span lines).
+pub fn validate_value(value: &SecretString) -> Result<(), TillError> {
+    let text = value.expose_secret();
+    let invalid = |what: String| TillError::InvalidInput { what };
+    if text.trim().is_empty() {
+        return Err(invalid(
+            "the key value is empty: paste the key itself".into(),
+        ));
+    }
+    if text.len() > MAX_VALUE_BYTES {
+        return Err(invalid(format!(
+            "the key value is {} bytes, over the {} KiB limit: is this a whole file rather than a key?",
+            text.len(),
+            MAX_VALUE_BYTES / 1024
+        )));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(invalid(
+            "the key value contains control characters (binary data?): API keys are text".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a value from raw bytes (stdin, a file): must be UTF-8 text; one trailing
+/// newline, as `echo` and editors add, is dropped.
+pub fn value_from_bytes(bytes: Vec<u8>) -> Result<SecretString, TillError> {
+    let mut text = String::from_utf8(bytes).map_err(|error| {
+        let mut bytes = error.into_bytes();
+        zeroize::Zeroize::zeroize(&mut bytes);
+        TillError::InvalidInput {
+            what: "the key value is not UTF-8 text (binary data?): API keys are text".into(),
+        }
+    })?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    let value = SecretString::from(text);
+    validate_value(&value)?;
+    Ok(value)
+}
+
+/// The display fingerprint: a short known prefix and the last four characters, or only
+/// dots for values too short to show any part of safely.
+pub fn display_fingerprint(value: &str) -> String {
+    let chars: Vec<char> = value.trim().chars().collect();
+    if chars.len() < 16 {
+        return "••••".into();
+    }
+    let prefix: String = chars
+        .iter()
+        .take(8)
+        .collect::<String>()
+        .split_inclusive(['-', '_'])
+        .next()
+        .filter(|p| p.ends_with(['-', '_']) && p.len() <= 8)
+        .unwrap_or("")
+        .to_owned();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{prefix}…{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_shows_prefix_and_tail_only() {
+        assert_eq!(
+            display_fingerprint("sk-proj-abcdefghijklmnopa1b2"),
+            "sk-…a1b2"
+        );
+        assert_eq!(display_fingerprint("ghp_0123456789abcdefXYZW"), "ghp_…XYZW");
+        assert_eq!(display_fingerprint("AKIAIOSFODNN7EXAMPLE"), "…MPLE");
+        assert_eq!(display_fingerprint("short"), "••••");
+    }
+
+    #[test]
+    fn values_must_be_text_of_sane_size() {
+        assert!(value_from_bytes(b"sk-test-123\n".to_vec()).is_ok());
+        let err = value_from_bytes(vec![0xff, 0xfe, 0x00]).unwrap_err();
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+        let err = value_from_bytes(b"abc\0def".to_vec()).unwrap_err();
+        assert!(err.to_string().contains("control characters"), "{err}");
+        let err = value_from_bytes(vec![b'a'; 1024 * 1024]).unwrap_err();
+        assert!(err.to_string().contains("over the 64 KiB limit"), "{err}");
+        let err = value_from_bytes(b"\n".to_vec()).unwrap_err();
+        assert!(err.to_string().contains("empty"), "{err}");
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(validate_name("OpenAI prod").is_ok());
+        assert!(validate_name("  ").is_err());
+        assert!(validate_name("a\u{7}b").is_err());
+        assert!(validate_name(&"x".repeat(129)).is_err());
+    }
+}

@@ -1,0 +1,751 @@
+//! The vault: a SQLite file of sealed records, opened with a key from the OS keyring or
+//! the master password.
+//!
+//! [`Vault`] is an open vault: it holds the derived sub-keys and the decrypted key
+//! metadata, both dropped (and the keys zeroized) when it is locked or dropped. Every
+//! change is one SQLite transaction that also appends its audit entry, so an
+//! acknowledged action is durable (WAL, `synchronous=FULL`) and always audited.
+
+pub mod audit;
+mod schema;
+pub mod throttle;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::clock::Clock;
+use crate::crypto::kdf::{derive_key, KdfParams, SALT_LEN};
+use crate::crypto::{envelope, fill_random, mac, SecretKey, SubKeys};
+use crate::error::TillError;
+use crate::keyring::Keyring;
+use crate::model::{
+    display_fingerprint, validate_name, validate_value, KeyMeta, KeyStatus, NewKey,
+};
+use crate::paths::TillPaths;
+use crate::status::VAULT_FILE_NAME;
+
+pub use audit::{AuditAction, AuditEntry, Verdict};
+use audit::{AuditDetails, AuditRow, Head};
+use throttle::Failures;
+
+const WRAP_PASSWORD: &str = "password";
+const WRAP_KEYRING: &str = "keyring";
+const KIND_KEY: &str = "key";
+const KIND_VALUE: &str = "value";
+
+/// How to open a vault.
+#[derive(Debug, Clone, Copy)]
+pub enum Unlock<'a> {
+    /// With the master password.
+    Password(&'a SecretString),
+    /// With the key kept in the OS keyring.
+    Keyring(&'a Keyring),
+}
+
+impl Unlock<'_> {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Password(_) => "master password",
+            Self::Keyring(_) => "OS keyring",
+        }
+    }
+}
+
+/// An open vault.
+pub struct Vault {
+    conn: Connection,
+    path: PathBuf,
+    state_dir: PathBuf,
+    vault_id: String,
+    keys: SubKeys,
+    clock: Arc<dyn Clock>,
+    inventory: Vec<KeyMeta>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("path", &self.path)
+            .field("keys", &self.inventory.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    fill_random(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn wrap_aad(kind: &str, vault_id: &str) -> Vec<u8> {
+    format!("till/wrap/v1/{kind}/{vault_id}").into_bytes()
+}
+
+fn record_aad(kind: &str, id: &str) -> Vec<u8> {
+    format!("till/record/v1/{kind}/{id}").into_bytes()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Maps a SQLite error to what the user needs to hear.
+fn db_error(path: &Path, error: rusqlite::Error) -> TillError {
+    use rusqlite::ErrorCode as Code;
+    match error.sqlite_error_code() {
+        Some(Code::NotADatabase | Code::DatabaseCorrupt) => TillError::Corrupt {
+            path: path.to_owned(),
+            detail: "not a readable Till database".into(),
+        },
+        _ => TillError::Database {
+            path: path.to_owned(),
+            detail: error.to_string(),
+        },
+    }
+}
+
+impl Vault {
+    /// Where the vault file lives.
+    pub fn file(paths: &TillPaths) -> PathBuf {
+        paths.data_dir.join(VAULT_FILE_NAME)
+    }
+
+    /// Whether a vault exists in these paths.
+    pub fn exists(paths: &TillPaths) -> bool {
+        Self::file(paths).is_file()
+    }
+
+    /// Creates a vault protected by `password` and, if given, by a key in `keyring`.
+    pub fn create(
+        paths: &TillPaths,
+        password: &SecretString,
+        kdf: KdfParams,
+        keyring: Option<&Keyring>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, TillError> {
+        let path = Self::file(paths);
+        if path.exists() {
+            return Err(TillError::VaultExists { path });
+        }
+        paths.ensure_exist()?;
+        let result = Self::create_at(&path, paths, password, kdf, keyring, clock);
+        if result.is_err() {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        result
+    }
+
+    fn create_at(
+        path: &Path,
+        paths: &TillPaths,
+        password: &SecretString,
+        kdf: KdfParams,
+        keyring: Option<&Keyring>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, TillError> {
+        if password.expose_secret().is_empty() {
+            return Err(TillError::InvalidInput {
+                what: "the master password is empty: choose a passphrase of several words".into(),
+            });
+        }
+        let vault_id = random_id();
+        let vault_key = SecretKey::generate();
+        let keys = SubKeys::derive(&vault_key, vault_id.as_bytes());
+
+        let mut salt = [0u8; SALT_LEN];
+        fill_random(&mut salt);
+        let kek = derive_key(password, &salt, kdf).map_err(|e| TillError::Internal {
+            what: e.to_string(),
+        })?;
+        let password_wrap = envelope::seal(
+            &kek,
+            &wrap_aad(WRAP_PASSWORD, &vault_id),
+            vault_key.expose(),
+        );
+        let keyring_wrap = match keyring {
+            Some(keyring) => {
+                let keyring_key = SecretKey::generate();
+                keyring.save(&vault_id, &keyring_key)?;
+                Some(envelope::seal(
+                    &keyring_key,
+                    &wrap_aad(WRAP_KEYRING, &vault_id),
+                    vault_key.expose(),
+                ))
+            }
+            None => None,
+        };
+
+        let mut conn = Connection::open(path).map_err(|e| db_error(path, e))?;
+        schema::configure(&conn).map_err(|e| db_error(path, e))?;
+        schema::migrate(&mut conn).map_err(|e| db_error(path, e))?;
+        let now = clock.now();
+        let tx = conn.transaction().map_err(|e| db_error(path, e))?;
+        let kdf_json = serde_json::to_string(&kdf).map_err(|e| TillError::Internal {
+            what: e.to_string(),
+        })?;
+        tx.execute(
+            "INSERT INTO vault_meta (id, vault_id, created_at, audit_head) VALUES (1, ?1, ?2, ?3)",
+            params![
+                vault_id,
+                now.to_rfc3339(),
+                Head::empty().to_bytes(&keys.audit_mac)
+            ],
+        )
+        .and_then(|_| {
+            tx.execute(
+                "INSERT INTO wraps (kind, kdf_params, salt, sealed_key) VALUES (?1, ?2, ?3, ?4)",
+                params![WRAP_PASSWORD, kdf_json, salt.as_slice(), password_wrap],
+            )
+        })
+        .map_err(|e| db_error(path, e))?;
+        if let Some(sealed) = keyring_wrap {
+            tx.execute(
+                "INSERT INTO wraps (kind, sealed_key) VALUES (?1, ?2)",
+                params![WRAP_KEYRING, sealed],
+            )
+            .map_err(|e| db_error(path, e))?;
+        }
+        let mode = if keyring.is_some() {
+            "open at login via the OS keyring"
+        } else {
+            "always ask for the password"
+        };
+        append_audit(
+            &tx,
+            path,
+            &keys,
+            now,
+            AuditDetails {
+                action: AuditAction::Create,
+                key_id: None,
+                key_name: None,
+                detail: Some(format!("vault created ({mode})")),
+            },
+        )?;
+        tx.commit().map_err(|e| db_error(path, e))?;
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+            state_dir: paths.state_dir.clone(),
+            vault_id,
+            keys,
+            clock,
+            inventory: Vec::new(),
+        })
+    }
+
+    /// Opens an existing vault. A wrong password changes nothing in the vault file; the
+    /// failure is counted in the state directory and audited at the next unlock.
+    pub fn open(
+        paths: &TillPaths,
+        unlock: Unlock<'_>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, TillError> {
+        let path = Self::file(paths);
+        if !path.is_file() {
+            return Err(TillError::VaultMissing { path });
+        }
+        let now = clock.now();
+        let failures = Failures::load(&paths.state_dir);
+        if matches!(unlock, Unlock::Password(_)) {
+            failures.check(now)?;
+        }
+
+        let mut conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| db_error(&path, e))?;
+        schema::configure(&conn).map_err(|e| db_error(&path, e))?;
+        let found = schema::version(&conn).map_err(|e| db_error(&path, e))?;
+        if found > schema::CURRENT_VERSION {
+            return Err(TillError::NewerVault {
+                path,
+                found,
+                known: schema::CURRENT_VERSION,
+            });
+        }
+        if found < 1 {
+            return Err(TillError::Corrupt {
+                path,
+                detail: "the file has no Till schema".into(),
+            });
+        }
+        schema::migrate(&mut conn).map_err(|e| db_error(&path, e))?;
+
+        let vault_id: String = conn
+            .query_row("SELECT vault_id FROM vault_meta WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| corrupt_or_db(&path, e, "the vault's header row is missing"))?;
+        let vault_key = unwrap_vault_key(&conn, &path, &vault_id, unlock, &paths.state_dir, now)?;
+        let keys = SubKeys::derive(&vault_key, vault_id.as_bytes());
+        drop(vault_key);
+
+        let mut vault = Self {
+            conn,
+            path,
+            state_dir: paths.state_dir.clone(),
+            vault_id,
+            keys,
+            clock,
+            inventory: Vec::new(),
+        };
+        vault.inventory = vault.load_inventory()?;
+        vault.record_unlock(&failures, unlock)?;
+        Ok(vault)
+    }
+
+    fn record_unlock(&mut self, failures: &Failures, unlock: Unlock<'_>) -> Result<(), TillError> {
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&self.path, e))?;
+        for at in &failures.at {
+            append_audit(
+                &tx,
+                &self.path,
+                &self.keys,
+                *at,
+                AuditDetails {
+                    action: AuditAction::FailedUnlock,
+                    key_id: None,
+                    key_name: None,
+                    detail: Some("wrong master password".into()),
+                },
+            )?;
+        }
+        append_audit(
+            &tx,
+            &self.path,
+            &self.keys,
+            now,
+            AuditDetails {
+                action: AuditAction::Unlock,
+                key_id: None,
+                key_name: None,
+                detail: Some(format!("with the {}", unlock.label())),
+            },
+        )?;
+        tx.commit().map_err(|e| db_error(&self.path, e))?;
+        Failures::clear(&self.state_dir);
+        Ok(())
+    }
+
+    fn load_inventory(&self) -> Result<Vec<KeyMeta>, TillError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT id, sealed FROM records WHERE kind = ?1")
+            .map_err(|e| db_error(&self.path, e))?;
+        let rows = statement
+            .query_map([KIND_KEY], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(|e| db_error(&self.path, e))?;
+        let mut inventory = Vec::new();
+        for row in rows {
+            let (id, sealed) = row.map_err(|e| db_error(&self.path, e))?;
+            let plaintext = envelope::open(&self.keys.seal, &record_aad(KIND_KEY, &id), &sealed)
+                .map_err(|e| self.corrupt(format!("key record {id}: {e}")))?;
+            let meta: KeyMeta = serde_json::from_slice(&plaintext)
+                .map_err(|e| self.corrupt(format!("key record {id}: {e}")))?;
+            inventory.push(meta);
+        }
+        sort_by_name(&mut inventory);
+        Ok(inventory)
+    }
+
+    fn corrupt(&self, detail: String) -> TillError {
+        TillError::Corrupt {
+            path: self.path.clone(),
+            detail,
+        }
+    }
+
+    /// This vault's id (names its keyring entry).
+    pub fn id(&self) -> &str {
+        &self.vault_id
+    }
+
+    /// All keys, sorted by name.
+    pub fn keys(&self) -> &[KeyMeta] {
+        &self.inventory
+    }
+
+    /// Keys whose name, provider, environment, owner, scopes or tags contain `query`.
+    pub fn search(&self, query: &str) -> Vec<&KeyMeta> {
+        let query = query.trim().to_lowercase();
+        self.inventory
+            .iter()
+            .filter(|k| k.matches(&query))
+            .collect()
+    }
+
+    /// The key named `name` (exact match).
+    pub fn find(&self, name: &str) -> Result<&KeyMeta, TillError> {
+        self.inventory
+            .iter()
+            .find(|k| k.name == name)
+            .ok_or_else(|| TillError::KeyNotFound {
+                name: name.to_owned(),
+            })
+    }
+
+    /// Adds a key; refuses a duplicate name or a value already stored under another name.
+    pub fn add(&mut self, new: NewKey) -> Result<KeyMeta, TillError> {
+        validate_name(&new.name)?;
+        validate_value(&new.value)?;
+        if self.inventory.iter().any(|k| k.name == new.name) {
+            return Err(TillError::DuplicateName { name: new.name });
+        }
+        let value = new.value.expose_secret();
+        let value_hmac = hex(&mac(&self.keys.fingerprint, &[value.as_bytes()]));
+        if let Some(twin) = self.inventory.iter().find(|k| k.value_hmac == value_hmac) {
+            return Err(TillError::InvalidInput {
+                what: format!(
+                    "this value is already stored as '{}': keep one record per key",
+                    twin.name
+                ),
+            });
+        }
+        let now = self.clock.now();
+        let meta = KeyMeta {
+            id: random_id(),
+            name: new.name,
+            provider: new.provider.unwrap_or_else(|| "generic".into()),
+            environment: new.environment.unwrap_or_else(|| "dev".into()),
+            owner: new.owner,
+            purpose: new.purpose,
+            scopes: new.scopes,
+            places: Vec::new(),
+            tags: new.tags,
+            notes: new.notes,
+            status: KeyStatus::Active,
+            created_at: now,
+            updated_at: now,
+            expires_at: new.expires_at,
+            rotate_every_days: new.rotate_every_days,
+            audit_every_days: new.audit_every_days,
+            last_rotated_at: now,
+            last_audited_at: None,
+            fingerprint: display_fingerprint(value),
+            value_hmac,
+        };
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&self.path, e))?;
+        write_key(&tx, &self.path, &self.keys, &meta)?;
+        tx.execute(
+            "INSERT INTO records (id, kind, created_at, updated_at, sealed) VALUES (?1, ?2, ?3, ?3, ?4)",
+            params![
+                meta.id,
+                KIND_VALUE,
+                now.to_rfc3339(),
+                envelope::seal(&self.keys.seal, &record_aad(KIND_VALUE, &meta.id), value.as_bytes())
+            ],
+        )
+        .map_err(|e| db_error(&self.path, e))?;
+        append_audit(
+            &tx,
+            &self.path,
+            &self.keys,
+            now,
+            key_event(AuditAction::Create, &meta, None),
+        )?;
+        tx.commit().map_err(|e| db_error(&self.path, e))?;
+        self.inventory.push(meta.clone());
+        sort_by_name(&mut self.inventory);
+        Ok(meta)
+    }
+
+    /// Opens a key's value for use; `action` says what for (reveal, copy) and is audited.
+    pub fn use_value(
+        &mut self,
+        name: &str,
+        action: AuditAction,
+        detail: Option<String>,
+    ) -> Result<SecretString, TillError> {
+        let meta = self.find(name)?.clone();
+        let sealed: Vec<u8> = self
+            .conn
+            .query_row(
+                "SELECT sealed FROM records WHERE id = ?1 AND kind = ?2",
+                params![meta.id, KIND_VALUE],
+                |r| r.get(0),
+            )
+            .map_err(|e| corrupt_or_db(&self.path, e, "a key's value record is missing"))?;
+        let plaintext = envelope::open(&self.keys.seal, &record_aad(KIND_VALUE, &meta.id), &sealed)
+            .map_err(|e| self.corrupt(format!("value of '{}': {e}", meta.name)))?;
+        let text = String::from_utf8(plaintext.to_vec())
+            .map_err(|_| self.corrupt(format!("value of '{}' is not text", meta.name)))?;
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&self.path, e))?;
+        append_audit(
+            &tx,
+            &self.path,
+            &self.keys,
+            now,
+            key_event(action, &meta, detail),
+        )?;
+        tx.commit().map_err(|e| db_error(&self.path, e))?;
+        Ok(SecretString::from(text))
+    }
+
+    /// Deletes a key and its value.
+    pub fn remove(&mut self, name: &str) -> Result<KeyMeta, TillError> {
+        let meta = self.find(name)?.clone();
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&self.path, e))?;
+        tx.execute("DELETE FROM records WHERE id = ?1", [&meta.id])
+            .map_err(|e| db_error(&self.path, e))?;
+        append_audit(
+            &tx,
+            &self.path,
+            &self.keys,
+            now,
+            key_event(AuditAction::Delete, &meta, None),
+        )?;
+        tx.commit().map_err(|e| db_error(&self.path, e))?;
+        self.inventory.retain(|k| k.id != meta.id);
+        Ok(meta)
+    }
+
+    fn audit_rows(&self) -> Result<Vec<AuditRow>, TillError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT seq, at, sealed, mac FROM audit_log ORDER BY seq")
+            .map_err(|e| db_error(&self.path, e))?;
+        let rows = statement
+            .query_map([], |r| {
+                Ok(AuditRow {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    sealed: r.get(2)?,
+                    mac: r.get(3)?,
+                })
+            })
+            .map_err(|e| db_error(&self.path, e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| db_error(&self.path, e))
+    }
+
+    /// The audit log, oldest first. Entries that cannot be opened are skipped here;
+    /// [`Vault::verify_audit`] reports them.
+    pub fn audit_log(&self) -> Result<Vec<AuditEntry>, TillError> {
+        Ok(self
+            .audit_rows()?
+            .iter()
+            .filter_map(|row| audit::open_row(&self.keys, row))
+            .collect())
+    }
+
+    /// Checks the audit chain end to end.
+    pub fn verify_audit(&self) -> Result<Verdict, TillError> {
+        let head: Vec<u8> = self
+            .conn
+            .query_row("SELECT audit_head FROM vault_meta WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| corrupt_or_db(&self.path, e, "the vault's header row is missing"))?;
+        Ok(audit::verify(&self.keys, &self.audit_rows()?, &head))
+    }
+
+    /// Locks: records the lock, then drops the keys (zeroized) and the inventory.
+    pub fn lock(mut self) -> Result<(), TillError> {
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&self.path, e))?;
+        append_audit(
+            &tx,
+            &self.path,
+            &self.keys,
+            now,
+            AuditDetails {
+                action: AuditAction::Lock,
+                key_id: None,
+                key_name: None,
+                detail: None,
+            },
+        )?;
+        tx.commit().map_err(|e| db_error(&self.path, e))?;
+        Ok(())
+    }
+}
+
+fn sort_by_name(keys: &mut [KeyMeta]) {
+    keys.sort_by_cached_key(|k| k.name.to_lowercase());
+}
+
+/// A stored wrap: KDF parameters (JSON) and salt for password wraps, and the sealed key.
+type WrapRow = (Option<String>, Option<Vec<u8>>, Vec<u8>);
+
+fn corrupt_or_db(path: &Path, error: rusqlite::Error, what: &str) -> TillError {
+    match error {
+        rusqlite::Error::QueryReturnedNoRows => TillError::Corrupt {
+            path: path.to_owned(),
+            detail: what.to_owned(),
+        },
+        other => db_error(path, other),
+    }
+}
+
+fn key_event(action: AuditAction, meta: &KeyMeta, detail: Option<String>) -> AuditDetails {
+    AuditDetails {
+        action,
+        key_id: Some(meta.id.clone()),
+        key_name: Some(meta.name.clone()),
+        detail,
+    }
+}
+
+/// The earliest of next rotation, next audit and expiry: stored in plaintext so the tray
+/// can count what is due while the vault is locked.
+fn next_due(meta: &KeyMeta) -> Option<DateTime<Utc>> {
+    let audit_due = meta.audit_every_days.map(|days| {
+        meta.last_audited_at.unwrap_or(meta.created_at) + Duration::days(i64::from(days))
+    });
+    [meta.next_rotation_due(), audit_due, meta.expires_at]
+        .into_iter()
+        .flatten()
+        .min()
+}
+
+fn write_key(
+    tx: &Transaction<'_>,
+    path: &Path,
+    keys: &SubKeys,
+    meta: &KeyMeta,
+) -> Result<(), TillError> {
+    let plaintext =
+        zeroize::Zeroizing::new(serde_json::to_vec(meta).map_err(|e| TillError::Internal {
+            what: e.to_string(),
+        })?);
+    let sealed = envelope::seal(&keys.seal, &record_aad(KIND_KEY, &meta.id), &plaintext);
+    tx.execute(
+        "INSERT INTO records (id, kind, created_at, updated_at, next_due_at, sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id, kind) DO UPDATE SET
+           updated_at = excluded.updated_at, next_due_at = excluded.next_due_at, sealed = excluded.sealed",
+        params![
+            meta.id,
+            KIND_KEY,
+            meta.created_at.to_rfc3339(),
+            meta.updated_at.to_rfc3339(),
+            next_due(meta).map(|d| d.to_rfc3339()),
+            sealed
+        ],
+    )
+    .map_err(|e| db_error(path, e))?;
+    Ok(())
+}
+
+fn append_audit(
+    tx: &Transaction<'_>,
+    path: &Path,
+    keys: &SubKeys,
+    at: DateTime<Utc>,
+    details: AuditDetails,
+) -> Result<(), TillError> {
+    let stored: Vec<u8> = tx
+        .query_row("SELECT audit_head FROM vault_meta WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .map_err(|e| corrupt_or_db(path, e, "the vault's header row is missing"))?;
+    let head = Head::from_bytes(&keys.audit_mac, &stored).ok_or_else(|| TillError::Corrupt {
+        path: path.to_owned(),
+        detail: "the audit log's head was altered".into(),
+    })?;
+    let (row, new_head) = audit::next_row(keys, &head, at, &details);
+    tx.execute(
+        "INSERT INTO audit_log (seq, at, sealed, mac) VALUES (?1, ?2, ?3, ?4)",
+        params![row.seq, row.at, row.sealed, row.mac],
+    )
+    .and_then(|_| {
+        tx.execute(
+            "UPDATE vault_meta SET audit_head = ?1 WHERE id = 1",
+            [new_head.to_bytes(&keys.audit_mac)],
+        )
+    })
+    .map_err(|e| db_error(path, e))?;
+    Ok(())
+}
+
+fn unwrap_vault_key(
+    conn: &Connection,
+    path: &Path,
+    vault_id: &str,
+    unlock: Unlock<'_>,
+    state_dir: &Path,
+    now: DateTime<Utc>,
+) -> Result<SecretKey, TillError> {
+    let kind = match unlock {
+        Unlock::Password(_) => WRAP_PASSWORD,
+        Unlock::Keyring(_) => WRAP_KEYRING,
+    };
+    let wrap: Option<WrapRow> = conn
+        .query_row(
+            "SELECT kdf_params, salt, sealed_key FROM wraps WHERE kind = ?1",
+            [kind],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(|e| db_error(path, e))?;
+    let Some((kdf_params, salt, sealed)) = wrap else {
+        return match unlock {
+            Unlock::Keyring(_) => Err(TillError::PasswordRequired {
+                why: "it was set up to always ask for the password",
+            }),
+            Unlock::Password(_) => Err(TillError::Corrupt {
+                path: path.to_owned(),
+                detail: "the password wrap is missing".into(),
+            }),
+        };
+    };
+    let aad = wrap_aad(kind, vault_id);
+    let vault_key_bytes = match unlock {
+        Unlock::Password(password) => {
+            let corrupt = |detail: &str| TillError::Corrupt {
+                path: path.to_owned(),
+                detail: detail.to_owned(),
+            };
+            let params: KdfParams = kdf_params
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok())
+                .ok_or_else(|| corrupt("the password parameters are unreadable"))?;
+            let salt = salt.ok_or_else(|| corrupt("the password salt is missing"))?;
+            let kek = derive_key(password, &salt, params)
+                .map_err(|_| corrupt("the password parameters are below the safe minimum"))?;
+            match envelope::open(&kek, &aad, &sealed) {
+                Ok(bytes) => bytes,
+                Err(envelope::EnvelopeError::Tampered) => {
+                    Failures::record(state_dir, now)?;
+                    return Err(TillError::WrongPassword);
+                }
+                Err(other) => return Err(corrupt(&other.to_string())),
+            }
+        }
+        Unlock::Keyring(keyring) => {
+            let key = keyring.load(vault_id)?.ok_or(TillError::PasswordRequired {
+                why: "the OS keyring has no entry for this vault",
+            })?;
+            envelope::open(&key, &aad, &sealed).map_err(|_| TillError::KeyringEntryDamaged)?
+        }
+    };
+    SecretKey::from_slice(&vault_key_bytes).ok_or_else(|| TillError::Corrupt {
+        path: path.to_owned(),
+        detail: "the wrapped vault key has the wrong length".into(),
+    })
+}

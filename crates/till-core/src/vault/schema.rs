@@ -1,0 +1,72 @@
+//! The vault's SQLite schema and its migrations.
+//!
+//! Plaintext columns are limited to ids, record kinds, timestamps and next-due times;
+//! everything else is a sealed envelope. `PRAGMA user_version` holds the schema version;
+//! each migration moves it up by one inside the transaction that applies it.
+
+use rusqlite::Connection;
+
+/// Migrations in order; index `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first vault.
+    "
+    CREATE TABLE vault_meta (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        vault_id      TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        audit_head    BLOB NOT NULL
+    );
+    CREATE TABLE wraps (
+        kind          TEXT PRIMARY KEY,      -- 'password' | 'keyring'
+        kdf_params    TEXT,                  -- JSON, password wraps only
+        salt          BLOB,
+        sealed_key    BLOB NOT NULL
+    );
+    CREATE TABLE records (
+        id            TEXT NOT NULL,
+        kind          TEXT NOT NULL,         -- 'key' | 'value'
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        next_due_at   TEXT,
+        sealed        BLOB NOT NULL,
+        PRIMARY KEY (id, kind)
+    );
+    CREATE INDEX records_next_due ON records (next_due_at) WHERE next_due_at IS NOT NULL;
+    CREATE TABLE audit_log (
+        seq           INTEGER PRIMARY KEY,
+        at            TEXT NOT NULL,
+        sealed        BLOB NOT NULL,
+        mac           BLOB NOT NULL
+    );
+    ",
+];
+
+/// The schema version this Till writes.
+pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Sets the pragmas every connection needs: WAL, full fsync, foreign keys.
+pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+/// The schema version of an open database.
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Applies every migration above the current version, each in its own transaction.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let start = version(conn)?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(start.max(0) as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
