@@ -1,12 +1,13 @@
 //! The command line: arguments, and which module runs each command.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use till_core::clock::clock_from_env;
 use till_core::{TillError, TillPaths};
 
-use crate::status;
+use crate::{init, keys, log, status};
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
 #[derive(Debug, Parser)]
@@ -22,6 +23,10 @@ pub struct Cli {
     )]
     home: Option<PathBuf>,
 
+    /// Read the master password from the first line of standard input.
+    #[arg(long, global = true)]
+    password_stdin: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -34,13 +39,77 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create a vault, protected by a master password and (by default) the OS keyring.
+    Init {
+        /// Always ask for the master password: keep no key in the OS keyring.
+        #[arg(long)]
+        no_keyring: bool,
+    },
+    /// Add a key; its value comes from standard input or a file, never the command line.
+    Add(keys::AddArgs),
+    /// List keys (names, providers, fingerprints and dates; never values).
+    List {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a key's value (audited).
+    Get {
+        /// The key's name.
+        name: String,
+    },
+    /// Remove a key and its value.
+    Rm {
+        /// The key's name.
+        name: String,
+    },
+    /// Show the audit log, or check it with `till log verify`.
+    Log(LogArgs),
 }
 
-/// Runs the parsed command.
-pub fn run(cli: Cli) -> Result<(), TillError> {
-    let paths = TillPaths::from_env(cli.home.as_deref())?;
-    let clock = clock_from_env()?;
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct LogArgs {
+    /// Print JSON for scripts.
+    #[arg(long)]
+    json: bool,
+    #[command(subcommand)]
+    action: Option<LogAction>,
+}
+
+#[derive(Debug, Subcommand)]
+enum LogAction {
+    /// Check that no entry was edited, removed or reordered (exit 1 if one was).
+    Verify,
+}
+
+/// What every command gets: where the files are, the clock, and how to unlock.
+pub struct Context {
+    pub paths: TillPaths,
+    pub clock: std::sync::Arc<dyn till_core::Clock>,
+    pub password_stdin: bool,
+}
+
+/// Runs the parsed command; the exit code is 0 unless the command reports a finding.
+pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
+    let context = Context {
+        paths: TillPaths::from_env(cli.home.as_deref())?,
+        clock: std::sync::Arc::from(clock_from_env()?),
+        password_stdin: cli.password_stdin,
+    };
     match cli.command {
-        Command::Status { json } => status::print(&paths, clock.as_ref(), json),
+        Command::Status { json } => status::print(&context, json).map(|()| ExitCode::SUCCESS),
+        Command::Init { no_keyring } => init::run(&context, no_keyring).map(|()| ExitCode::SUCCESS),
+        Command::Add(args) => keys::add(&context, args).map(|()| ExitCode::SUCCESS),
+        Command::List { json } => keys::list(&context, json).map(|()| ExitCode::SUCCESS),
+        Command::Get { name } => keys::get(&context, &name).map(|()| ExitCode::SUCCESS),
+        Command::Rm { name } => keys::remove(&context, &name).map(|()| ExitCode::SUCCESS),
+        Command::Log(LogArgs {
+            action: Some(LogAction::Verify),
+            ..
+        }) => log::verify(&context),
+        Command::Log(LogArgs { json, action: None }) => {
+            log::show(&context, json).map(|()| ExitCode::SUCCESS)
+        }
     }
 }

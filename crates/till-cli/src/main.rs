@@ -5,6 +5,10 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod init;
+mod input;
+mod keys;
+mod log;
 mod status;
 
 use std::process::ExitCode;
@@ -14,7 +18,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("till: {error}");
             ExitCode::FAILURE

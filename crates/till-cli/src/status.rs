@@ -1,16 +1,15 @@
 //! `till status`: the same status the window shows.
 
-use till_core::{AppStatus, Clock, TillError, TillPaths};
+use till_core::{AppStatus, TillError};
+
+use crate::cli::Context;
 
 /// Prints the status for people or, with `json`, for scripts.
-pub fn print(paths: &TillPaths, clock: &dyn Clock, json: bool) -> Result<(), TillError> {
+pub fn print(context: &Context, json: bool) -> Result<(), TillError> {
     // The CLI never holds an open vault between invocations.
-    let status = AppStatus::gather(paths, clock, false);
+    let status = AppStatus::gather(&context.paths, context.clock.as_ref(), false);
     if json {
-        let text = serde_json::to_string_pretty(&status).map_err(|error| TillError::Internal {
-            what: format!("status could not be written as JSON: {error}"),
-        })?;
-        println!("{text}");
+        println!("{}", crate::input::to_json(&status)?);
         return Ok(());
     }
     let clock_note = if status.clock_fixed {

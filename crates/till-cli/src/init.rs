@@ -1,0 +1,65 @@
+//! `till init`: create the vault.
+
+use secrecy::ExposeSecret;
+use till_core::keyring::Keyring;
+use till_core::vault::Vault;
+use till_core::TillError;
+
+use crate::cli::Context;
+use crate::input::{kdf_for_new_vault, prompt_password, Stdin};
+
+/// Creates the vault. The password comes from stdin (`--password-stdin`) or is asked for
+/// twice on the terminal. Unless `no_keyring`, a key in the OS keyring opens it too.
+pub fn run(context: &Context, no_keyring: bool) -> Result<(), TillError> {
+    if Vault::exists(&context.paths) {
+        return Err(TillError::VaultExists {
+            path: Vault::file(&context.paths),
+        });
+    }
+    let stdin = Stdin::read(context, false)?;
+    let password = match stdin.password() {
+        Some(password) => password.clone(),
+        None => ask_new_password()?,
+    };
+    let keyring = if no_keyring {
+        None
+    } else {
+        Some(Keyring::connect().map_err(|error| match error {
+            TillError::KeyringUnavailable { detail } => TillError::KeyringUnavailable {
+                detail: format!("{detail}; or create the vault with --no-keyring"),
+            },
+            other => other,
+        })?)
+    };
+    let vault = Vault::create(
+        &context.paths,
+        &password,
+        kdf_for_new_vault(),
+        keyring.as_ref(),
+        context.clock.clone(),
+    )?;
+    vault.lock()?;
+    let how = if no_keyring {
+        "it asks for the master password every time"
+    } else {
+        "the OS keyring opens it; the master password always works too"
+    };
+    eprintln!(
+        "Created a vault at {} ({how}).",
+        Vault::file(&context.paths).display()
+    );
+    Ok(())
+}
+
+fn ask_new_password() -> Result<secrecy::SecretString, TillError> {
+    let first = prompt_password("New master password: ")?.ok_or(TillError::PasswordRequired {
+        why: "there is no terminal to ask on",
+    })?;
+    let again = prompt_password("Repeat it: ")?.unwrap_or_default();
+    if first.expose_secret() != again.expose_secret() {
+        return Err(TillError::InvalidInput {
+            what: "the two passwords differ: nothing was created; run `till init` again".into(),
+        });
+    }
+    Ok(first)
+}

@@ -1,0 +1,188 @@
+//! `till add`, `list`, `get`, `rm`: the inventory from the terminal.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Args;
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use till_core::model::{KeyMeta, KeyStatus, NewKey};
+use till_core::vault::AuditAction;
+use till_core::TillError;
+
+use crate::cli::Context;
+use crate::input::{open_vault, to_json, value_from_file, Stdin};
+
+/// Arguments of `till add`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("value").required(true).args(["value_stdin", "value_file"]))]
+pub struct AddArgs {
+    /// The key's name, unique in the vault.
+    name: String,
+    /// Provider id (openai, stripe, github, …); `generic` if not given.
+    #[arg(long, value_name = "ID")]
+    provider: Option<String>,
+    /// Environment: prod, staging, dev, or a name of your own (default dev).
+    #[arg(long = "env", value_name = "ENV")]
+    environment: Option<String>,
+    /// A scope the key grants, as provider:resource:access (repeatable).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// Who answers for this key.
+    #[arg(long, value_name = "WHO")]
+    owner: Option<String>,
+    /// Rotate every DAYS days.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    rotate_every: Option<u32>,
+    /// Review every DAYS days.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    audit_every: Option<u32>,
+    /// When the key expires: YYYY-MM-DD (midnight UTC) or an RFC 3339 time.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    expires: Option<DateTime<Utc>>,
+    /// Read the value from standard input (after the password line with --password-stdin).
+    #[arg(long)]
+    value_stdin: bool,
+    /// Read the value from a file.
+    #[arg(long, value_name = "PATH")]
+    value_file: Option<PathBuf>,
+}
+
+fn parse_date(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| format!("'{text}' is not a date: use YYYY-MM-DD or an RFC 3339 time"))
+}
+
+/// `till add`.
+pub fn add(context: &Context, args: AddArgs) -> Result<(), TillError> {
+    let mut stdin = Stdin::read(context, args.value_stdin)?;
+    let value = match &args.value_file {
+        Some(path) => value_from_file(path)?,
+        None => stdin.value()?,
+    };
+    let mut vault = open_vault(context, &stdin)?;
+    let mut key = NewKey::new(args.name, value);
+    key.provider = args.provider;
+    key.environment = args.environment;
+    key.scopes = args.scopes;
+    key.owner = args.owner;
+    key.rotate_every_days = args.rotate_every;
+    key.audit_every_days = args.audit_every;
+    key.expires_at = args.expires;
+    let meta = vault.add(key)?;
+    eprintln!(
+        "Added '{}' ({}, {}).",
+        meta.name, meta.provider, meta.fingerprint
+    );
+    Ok(())
+}
+
+/// One key as `till list --json` prints it: the contract scripts rely on.
+#[derive(Serialize)]
+struct ListedKey<'a> {
+    name: &'a str,
+    provider: &'a str,
+    env: &'a str,
+    scopes: &'a [String],
+    owner: Option<&'a str>,
+    fingerprint: &'a str,
+    created_at: DateTime<Utc>,
+    last_rotated_at: DateTime<Utc>,
+    next_rotation_due: Option<DateTime<Utc>>,
+    status: KeyStatus,
+}
+
+impl<'a> From<&'a KeyMeta> for ListedKey<'a> {
+    fn from(k: &'a KeyMeta) -> Self {
+        Self {
+            name: &k.name,
+            provider: &k.provider,
+            env: &k.environment,
+            scopes: &k.scopes,
+            owner: k.owner.as_deref(),
+            fingerprint: &k.fingerprint,
+            created_at: k.created_at,
+            last_rotated_at: k.last_rotated_at,
+            next_rotation_due: k.next_rotation_due(),
+            status: k.status,
+        }
+    }
+}
+
+/// `till list`.
+pub fn list(context: &Context, json: bool) -> Result<(), TillError> {
+    let stdin = Stdin::read(context, false)?;
+    let vault = open_vault(context, &stdin)?;
+    let keys: Vec<ListedKey<'_>> = vault.keys().iter().map(ListedKey::from).collect();
+    if json {
+        println!("{}", to_json(&keys)?);
+        return Ok(());
+    }
+    if keys.is_empty() {
+        eprintln!("No keys yet: add one with `till add NAME --value-stdin`.");
+        return Ok(());
+    }
+    let width = keys
+        .iter()
+        .map(|k| k.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:width$}  {:12}  {:8}  {:14}  NEXT ROTATION",
+        "NAME", "PROVIDER", "ENV", "FINGERPRINT"
+    );
+    for key in keys {
+        let due = key
+            .next_rotation_due
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:width$}  {:12}  {:8}  {:14}  {due}",
+            key.name, key.provider, key.env, key.fingerprint
+        );
+    }
+    Ok(())
+}
+
+/// `till get`: the value on stdout, and an audit entry saying so.
+pub fn get(context: &Context, name: &str) -> Result<(), TillError> {
+    let stdin = Stdin::read(context, false)?;
+    let mut vault = open_vault(context, &stdin)?;
+    let value = vault.use_value(
+        name,
+        AuditAction::Reveal,
+        Some("printed by till get".into()),
+    )?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", value.expose_secret())
+        .and_then(|()| out.flush())
+        .map_err(|e| TillError::Internal {
+            what: format!("could not write to standard output: {e}"),
+        })
+}
+
+/// `till rm`: asks first when a person is at the terminal; scripts are not asked.
+pub fn remove(context: &Context, name: &str) -> Result<(), TillError> {
+    let stdin = Stdin::read(context, false)?;
+    let mut vault = open_vault(context, &stdin)?;
+    vault.find(name)?;
+    if std::io::stdin().is_terminal() && !context.password_stdin && !confirm(name) {
+        eprintln!("Kept '{name}'.");
+        return Ok(());
+    }
+    let meta = vault.remove(name)?;
+    eprintln!("Removed '{}' ({}).", meta.name, meta.fingerprint);
+    Ok(())
+}
+
+fn confirm(name: &str) -> bool {
+    eprint!("Remove '{name}' and its value? This cannot be undone. [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")
+}

@@ -1,0 +1,290 @@
+//! The vault through the `till` binary, as scripts use it: the CLI contract of issue 3.
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const PASSWORD: &str = "hunter2 but longer";
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("till")
+    }
+
+    /// Runs `till --home ROOT ARGS…` with `stdin` piped in.
+    fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_till"))
+            .arg("--home")
+            .arg(self.root())
+            .args(args)
+            .env("HOME", self.dir.path())
+            .env("TILL_KDF", "floor")
+            .env("TILL_NOW", "2026-11-27T09:00:00Z")
+            .env_remove("TILL_HOME")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs with the password as the first line of stdin, then `rest`.
+    fn with_password(&self, args: &[&str], rest: &str) -> Output {
+        let mut all = vec!["--password-stdin"];
+        all.extend_from_slice(args);
+        self.run(&all, format!("{PASSWORD}\n{rest}").as_bytes())
+    }
+
+    fn init(&self) {
+        let out = self.with_password(&["init", "--no-keyring"], "");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+
+    fn vault_file(&self) -> PathBuf {
+        self.root().join("data/vault.db")
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn assert_one_line_error(out: &Output, code: i32, expect: &str) {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+    let text = stderr(out);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with("till: "), "{text}");
+    assert!(text.contains(expect), "expected '{expect}' in: {text}");
+    assert!(!text.contains("panicked"), "{text}");
+}
+
+#[test]
+fn init_add_list_get_rm_and_log_work_as_documented() {
+    let home = Home::new();
+    home.init();
+    let out = home.with_password(
+        &[
+            "add",
+            "Stripe billing",
+            "--provider",
+            "stripe",
+            "--env",
+            "prod",
+            "--scope",
+            "stripe:charges:read",
+            "--scope",
+            "stripe:refunds:write",
+            "--owner",
+            "ada",
+            "--rotate-every",
+            "90",
+            "--audit-every",
+            "180",
+            "--expires",
+            "2027-06-30",
+            "--value-stdin",
+        ],
+        "rk_live_51Habcdefghijklmnop9XyZ\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let list: serde_json::Value =
+        serde_json::from_str(&stdout(&home.with_password(&["list", "--json"], ""))).unwrap();
+    let key = &list[0];
+    assert_eq!(key["name"], "Stripe billing");
+    assert_eq!(key["provider"], "stripe");
+    assert_eq!(key["env"], "prod");
+    assert_eq!(key["scopes"][1], "stripe:refunds:write");
+    assert_eq!(key["owner"], "ada");
+    assert_eq!(key["fingerprint"], "rk_…9XyZ");
+    assert_eq!(key["created_at"], "2026-11-27T09:00:00Z");
+    assert_eq!(key["last_rotated_at"], "2026-11-27T09:00:00Z");
+    assert_eq!(key["next_rotation_due"], "2027-02-25T09:00:00Z");
+    assert_eq!(key["status"], "active");
+    assert!(!stdout(&home.with_password(&["list", "--json"], "")).contains("51Habcdefghij"));
+
+    let got = home.with_password(&["get", "Stripe billing"], "");
+    assert_eq!(stdout(&got), "rk_live_51Habcdefghijklmnop9XyZ\n");
+
+    let log = stdout(&home.with_password(&["log"], ""));
+    assert!(
+        log.contains("reveal") && log.contains("printed by till get"),
+        "{log}"
+    );
+    let verify = home.with_password(&["log", "verify"], "");
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert!(stdout(&verify).contains("audit log intact"));
+
+    let rm = home.with_password(&["rm", "Stripe billing"], "");
+    assert!(rm.status.success(), "{}", stderr(&rm));
+    assert_one_line_error(
+        &home.with_password(&["get", "Stripe billing"], ""),
+        1,
+        "no key named",
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&stdout(&home.with_password(&["log", "--json"], ""))).unwrap();
+    assert!(log
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "delete"));
+}
+
+#[test]
+fn values_come_from_files_too_and_bad_files_are_refused() {
+    let home = Home::new();
+    home.init();
+    let good = home.dir.path().join("key.txt");
+    std::fs::write(&good, "ghp_0123456789abcdefghijABCD\n").unwrap();
+    let out = home.with_password(&["add", "gh", "--value-file", good.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let before = snapshot(&home.root().join("data"));
+    let binary = home.dir.path().join("binary.bin");
+    std::fs::write(&binary, [0x89, b'P', b'N', b'G', 0, 0xff, 0xfe]).unwrap();
+    let out = home.with_password(
+        &["add", "bin", "--value-file", binary.to_str().unwrap()],
+        "",
+    );
+    assert_one_line_error(&out, 1, "not UTF-8");
+    let huge = home.dir.path().join("huge.txt");
+    std::fs::write(&huge, vec![b'a'; 1024 * 1024]).unwrap();
+    let out = home.with_password(&["add", "huge", "--value-file", huge.to_str().unwrap()], "");
+    assert_one_line_error(&out, 1, "too large");
+    assert!(
+        snapshot(&home.root().join("data")) == before,
+        "refused values changed nothing"
+    );
+    let out = home.with_password(
+        &["add", "gh", "--value-stdin"],
+        "another-value-0123456789\n",
+    );
+    assert_one_line_error(&out, 1, "already exists");
+    let list = stdout(&home.with_password(&["list", "--json"], ""));
+    let listed: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+}
+
+/// Every file in `dir` with its bytes.
+fn snapshot(dir: &std::path::Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn wrong_password_missing_vault_and_usage_errors_are_one_line() {
+    let home = Home::new();
+    assert_one_line_error(&home.with_password(&["list"], ""), 1, "till init");
+    home.init();
+    assert_one_line_error(
+        &home.run(&["--password-stdin", "list"], b"not the password\n"),
+        1,
+        "wrong master password",
+    );
+    assert_one_line_error(
+        &home.with_password(&["init", "--no-keyring"], ""),
+        1,
+        "already exists",
+    );
+    let out = home.with_password(&["add", "no-value"], "");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a missing --value-* is a usage error"
+    );
+    let out = home.with_password(
+        &["add", "x", "--expires", "someday", "--value-stdin"],
+        "v\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("YYYY-MM-DD"), "{}", stderr(&out));
+}
+
+#[test]
+fn log_verify_exits_1_and_says_where_when_tampered() {
+    let home = Home::new();
+    home.init();
+    for i in 0..3 {
+        let out = home.with_password(
+            &["add", &format!("key {i}"), "--value-stdin"],
+            &format!("value-{i}-abcdefghijklmnop\n"),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let conn = rusqlite::Connection::open(home.vault_file()).unwrap();
+    conn.execute("DELETE FROM audit_log WHERE seq = 4", [])
+        .unwrap();
+    drop(conn);
+    let out = home.with_password(&["log", "verify"], "");
+    assert_one_line_error(&out, 1, "tampered at entry 4");
+}
+
+#[test]
+fn a_corrupted_vault_file_is_reported_and_left_as_it_was() {
+    let home = Home::new();
+    home.init();
+    let conn = rusqlite::Connection::open(home.vault_file()).unwrap();
+    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+        .unwrap();
+    drop(conn);
+    let mut bytes = std::fs::read(home.vault_file()).unwrap();
+    for byte in bytes.iter_mut().take(100) {
+        *byte = 0x5a;
+    }
+    std::fs::write(home.vault_file(), &bytes).unwrap();
+    let out = home.with_password(&["list"], "");
+    assert_one_line_error(&out, 1, "damaged or was tampered with");
+    assert_eq!(std::fs::read(home.vault_file()).unwrap(), bytes);
+}
+
+/// With gnome-keyring running (scripts/test), a default vault opens without a password.
+#[test]
+fn the_os_keyring_opens_a_default_vault_without_a_password() {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        eprintln!("skipped: no D-Bus session (run through scripts/test for the real keyring)");
+        return;
+    }
+    let home = Home::new();
+    let out = home.with_password(&["init"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = home.run(
+        &["add", "k", "--value-stdin"],
+        b"sk-ant-api03-abcdefghijklmnop\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = home.run(&["get", "k"], b"");
+    assert_eq!(
+        stdout(&out),
+        "sk-ant-api03-abcdefghijklmnop\n",
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&home.run(&["log"], b"")).contains("with the OS keyring"));
+}
