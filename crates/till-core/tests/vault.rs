@@ -167,6 +167,15 @@ fn keys_are_added_found_used_and_removed_with_an_audit_trail() {
         .unwrap();
 
     assert_eq!(vault.keys().len(), 2);
+    assert_eq!(
+        vault.find("GitHub CI").unwrap().provider,
+        "github",
+        "recognised from the value"
+    );
+    let mut bad = new_key("x", "some-other-value-0123456789");
+    bad.provider = Some("acme".into());
+    let err = vault.add(bad).unwrap_err();
+    assert!(err.to_string().contains("unknown provider 'acme'"), "{err}");
     assert_eq!(vault.search("charges:read").len(), 1);
     assert_eq!(vault.search("ADA")[0].name, "Stripe billing");
     let due = vault

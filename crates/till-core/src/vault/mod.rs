@@ -17,6 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::catalog;
 use crate::clock::Clock;
 use crate::crypto::kdf::{derive_key, KdfParams, SALT_LEN};
 use crate::crypto::{envelope, fill_random, mac, SecretKey, SubKeys};
@@ -412,11 +413,23 @@ impl Vault {
                 ),
             });
         }
+        let provider = match new.provider {
+            Some(id) if catalog::provider(&id).is_some() => id,
+            Some(id) => {
+                let known: Vec<&str> = catalog::providers().iter().map(|p| p.id.as_str()).collect();
+                return Err(TillError::InvalidInput {
+                    what: format!("unknown provider '{id}': use one of {}", known.join(", ")),
+                });
+            }
+            None => catalog::recognize(value)
+                .map(|r| r.provider_id)
+                .unwrap_or_else(|| catalog::GENERIC.into()),
+        };
         let now = self.clock.now();
         let meta = KeyMeta {
             id: random_id(),
             name: new.name,
-            provider: new.provider.unwrap_or_else(|| "generic".into()),
+            provider,
             environment: new.environment.unwrap_or_else(|| "dev".into()),
             owner: new.owner,
             purpose: new.purpose,

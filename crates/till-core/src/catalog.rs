@@ -1,0 +1,206 @@
+//! The provider catalog: one data file per provider (`crates/till-core/catalog/*.toml`).
+//!
+//! One catalog feeds everything provider-specific: recognising a pasted value, console
+//! links for creating and revoking keys, recommended rotation intervals, and later scopes
+//! and live verification. Adding a provider is adding a file, not code.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The catalog files, compiled in.
+const SOURCES: &[(&str, &str)] = &[
+    ("openai", include_str!("../catalog/openai.toml")),
+    ("anthropic", include_str!("../catalog/anthropic.toml")),
+    ("google", include_str!("../catalog/google.toml")),
+    ("aws", include_str!("../catalog/aws.toml")),
+    ("github", include_str!("../catalog/github.toml")),
+    ("stripe", include_str!("../catalog/stripe.toml")),
+    ("slack", include_str!("../catalog/slack.toml")),
+    ("twilio", include_str!("../catalog/twilio.toml")),
+    ("sendgrid", include_str!("../catalog/sendgrid.toml")),
+    ("openrouter", include_str!("../catalog/openrouter.toml")),
+    ("mistral", include_str!("../catalog/mistral.toml")),
+    ("groq", include_str!("../catalog/groq.toml")),
+    ("huggingface", include_str!("../catalog/huggingface.toml")),
+    ("cloudflare", include_str!("../catalog/cloudflare.toml")),
+    ("generic", include_str!("../catalog/generic.toml")),
+];
+
+/// The id of the catch-all provider.
+pub const GENERIC: &str = "generic";
+
+/// A provider as the UI lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Provider {
+    pub id: String,
+    pub name: String,
+    pub console_url: Option<String>,
+    pub docs_url: Option<String>,
+    pub rotate_every_days: u32,
+    #[serde(default, rename = "pattern")]
+    #[ts(skip)]
+    pub patterns: Vec<KeyPattern>,
+}
+
+/// One recognisable key format of a provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyPattern {
+    /// What kind of key this is ("project key", "restricted key").
+    pub label: String,
+    /// The literal prefix; when several providers match, the longest prefix wins.
+    pub prefix: String,
+    /// The whole value must match.
+    pub regex: String,
+}
+
+/// What a pasted value was recognised as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Recognition {
+    pub provider_id: String,
+    pub provider_name: String,
+    pub kind: String,
+}
+
+struct Compiled {
+    providers: Vec<Provider>,
+    patterns: Vec<(usize, usize, Regex)>,
+}
+
+fn compiled() -> &'static Compiled {
+    static CATALOG: OnceLock<Compiled> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let providers: Vec<Provider> = SOURCES
+            .iter()
+            .map(|(id, text)| {
+                let provider: Provider = toml::from_str(text)
+                    .unwrap_or_else(|e| panic!("catalog/{id}.toml is invalid: {e}"));
+                assert_eq!(&provider.id, id, "catalog/{id}.toml has the wrong id");
+                provider
+            })
+            .collect();
+        let mut patterns = Vec::new();
+        for (p, provider) in providers.iter().enumerate() {
+            for (k, pattern) in provider.patterns.iter().enumerate() {
+                let regex = Regex::new(&pattern.regex)
+                    .unwrap_or_else(|e| panic!("catalog/{}.toml: bad regex: {e}", provider.id));
+                patterns.push((p, k, regex));
+            }
+        }
+        Compiled {
+            providers,
+            patterns,
+        }
+    })
+}
+
+/// Every provider, in catalog order (generic last).
+pub fn providers() -> &'static [Provider] {
+    &compiled().providers
+}
+
+/// The provider with this id.
+pub fn provider(id: &str) -> Option<&'static Provider> {
+    providers().iter().find(|p| p.id == id)
+}
+
+/// Recognises a value's provider from its format; `None` when nothing matches.
+/// Surrounding whitespace (from copying) is ignored.
+pub fn recognize(value: &str) -> Option<Recognition> {
+    let value = value.trim();
+    let catalog = compiled();
+    catalog
+        .patterns
+        .iter()
+        .filter(|(_, _, regex)| regex.is_match(value))
+        .max_by_key(|(p, k, _)| catalog.providers[*p].patterns[*k].prefix.len())
+        .map(|(p, k, _)| {
+            let provider = &catalog.providers[*p];
+            Recognition {
+                provider_id: provider.id.clone(),
+                provider_name: provider.name.clone(),
+                kind: provider.patterns[*k].label.clone(),
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(value: &str) -> Option<String> {
+        recognize(value).map(|r| r.provider_id)
+    }
+
+    #[test]
+    fn the_catalog_loads_with_every_required_provider() {
+        let ids: Vec<_> = providers().iter().map(|p| p.id.as_str()).collect();
+        for required in [
+            "openai",
+            "anthropic",
+            "google",
+            "aws",
+            "github",
+            "stripe",
+            "slack",
+            "twilio",
+            "sendgrid",
+            "openrouter",
+            "mistral",
+            "groq",
+            "huggingface",
+            "cloudflare",
+            "generic",
+        ] {
+            assert!(ids.contains(&required), "{required} is missing");
+        }
+        assert!(providers().iter().all(|p| p.rotate_every_days > 0));
+    }
+
+    #[test]
+    fn real_key_formats_are_recognised() {
+        let a = |n: usize| "a".repeat(n);
+        let d = |n: usize| "7".repeat(n);
+        let cases = [
+            (format!("sk-proj-{}", a(48)), "openai"),
+            (format!("sk-svcacct-{}", a(48)), "openai"),
+            (format!("sk-ant-api03-{}AA", a(93)), "anthropic"),
+            (format!("AIza{}", a(35)), "google"),
+            ("AKIAIOSFODNN7EXAMPLE".to_string(), "aws"),
+            (format!("ghp_{}", a(36)), "github"),
+            (format!("github_pat_11{}", a(80)), "github"),
+            (format!("sk_live_{}", a(24)), "stripe"),
+            (format!("rk_test_{}", a(40)), "stripe"),
+            (format!("xoxb-{}-{}-{}", d(12), d(13), a(24)), "slack"),
+            (format!("SK{}", "0123456789abcdef".repeat(2)), "twilio"),
+            (format!("SG.{}.{}", a(22), a(43)), "sendgrid"),
+            (format!("sk-or-v1-{}", "0a".repeat(32)), "openrouter"),
+            (format!("gsk_{}", a(52)), "groq"),
+            (format!("hf_{}", a(34)), "huggingface"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(id(&value).as_deref(), Some(expected), "{value}");
+        }
+    }
+
+    #[test]
+    fn the_most_specific_prefix_wins_and_whitespace_is_ignored() {
+        let openrouter = format!("  sk-or-v1-{}\n", "ab".repeat(32));
+        assert_eq!(id(&openrouter).as_deref(), Some("openrouter"));
+        let r = recognize(&format!("rk_live_{}", "Z".repeat(30))).unwrap();
+        assert_eq!(r.kind, "live restricted key");
+        assert_eq!(r.provider_name, "Stripe");
+    }
+
+    #[test]
+    fn unknown_or_truncated_values_are_not_guessed() {
+        assert_eq!(id("hello world"), None);
+        assert_eq!(id("sk-proj-short"), None);
+        assert_eq!(id(&"x".repeat(32)), None);
+        assert_eq!(id("AKIAIOSFODNN7EXAMPL"), None);
+    }
+}
