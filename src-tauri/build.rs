@@ -1,7 +1,20 @@
 //! Declares the app's own IPC commands so each gets an `allow-…` permission, and the
 //! capability files can grant the main window exactly these and nothing else.
 
-const COMMANDS: &[&str] = &["app_status", "close_main_window"];
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "close_main_window",
+    "setup_vault",
+    "unlock_vault",
+    "lock_vault",
+    "list_keys",
+    "add_key",
+    "recognize_value",
+    "reveal_key",
+    "delete_key",
+    "audit_log",
+    "list_providers",
+];
 
 fn main() {
     tauri_build::try_build(

@@ -7,12 +7,13 @@
 
 mod commands;
 mod error;
+mod lifecycle;
 mod logging;
 mod state;
 mod tray;
 mod windows;
 
-use tauri::RunEvent;
+use tauri::{Manager, RunEvent};
 
 pub use error::StartupError;
 
@@ -32,9 +33,21 @@ pub fn run() -> Result<i32, StartupError> {
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
             commands::window::close_main_window,
+            commands::vault::setup_vault,
+            commands::vault::unlock_vault,
+            commands::vault::lock_vault,
+            commands::vault::list_keys,
+            commands::vault::add_key,
+            commands::vault::recognize_value,
+            commands::vault::reveal_key,
+            commands::vault::delete_key,
+            commands::vault::audit_log,
+            commands::vault::list_providers,
         ])
         .setup(|app| {
             tray::create(app.handle())?;
+            lifecycle::unlock_with_keyring_in_background(app.handle().clone());
+            lifecycle::start_idle_lock(app.handle().clone());
             if std::env::args().any(|arg| arg == "--open") {
                 windows::show_main(app.handle());
             }
@@ -43,15 +56,16 @@ pub fn run() -> Result<i32, StartupError> {
         .build(tauri::generate_context!())
         .map_err(StartupError::Tauri)?;
 
-    let code = app.run_return(|_app, event| {
+    let code = app.run_return(|app, event| match event {
         // Closing the last window must not quit: Till stays in the tray. An explicit
         // exit (Quit in the tray menu) carries a code and goes through.
-        if let RunEvent::ExitRequested {
+        RunEvent::ExitRequested {
             code: None, api, ..
-        } = event
-        {
-            api.prevent_exit();
+        } => api.prevent_exit(),
+        RunEvent::Exit => {
+            app.state::<state::AppState>().lock();
         }
+        _ => {}
     });
     tracing::info!(code, "Till exited");
     Ok(code)

@@ -1,29 +1,118 @@
 //! The state every command and the tray share, created once at startup.
+//!
+//! The open vault (if any) lives here behind a mutex, with the time of the last user
+//! action so the idle timer can lock it. Locking drops the vault, which zeroizes its keys.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use till_core::clock::{clock_from_env, Clock};
-use till_core::{AppStatus, TillPaths};
+use till_core::vault::Vault;
+use till_core::{AppStatus, IpcError, TillError, TillPaths};
 
 use crate::error::StartupError;
 
+/// Lock after this long without a user action, unless `TILL_AUTO_LOCK_SECS` says otherwise.
+const DEFAULT_AUTO_LOCK: Duration = Duration::from_secs(15 * 60);
+
 /// Till's process-wide state, managed by Tauri.
-#[derive(Debug)]
 pub struct AppState {
     pub paths: TillPaths,
-    pub clock: Box<dyn Clock>,
+    pub clock: Arc<dyn Clock>,
+    pub auto_lock_after: Duration,
+    vault: Mutex<Option<Vault>>,
+    last_activity: Mutex<Instant>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("paths", &self.paths)
+            .field("unlocked", &self.is_unlocked())
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppState {
-    /// Reads `TILL_HOME`/XDG and `TILL_NOW`; fails early with a clear message if unusable.
+    /// Reads `TILL_HOME`/XDG, `TILL_NOW` and `TILL_AUTO_LOCK_SECS`; fails early with a
+    /// clear message if any is unusable.
     pub fn from_env() -> Result<Self, StartupError> {
         let paths = TillPaths::from_env(None)?;
         paths.ensure_exist()?;
-        let clock = clock_from_env()?;
-        Ok(Self { paths, clock })
+        let clock: Arc<dyn Clock> = Arc::from(clock_from_env()?);
+        let auto_lock_after = std::env::var("TILL_AUTO_LOCK_SECS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_secs)
+            .unwrap_or(DEFAULT_AUTO_LOCK);
+        Ok(Self {
+            paths,
+            clock,
+            auto_lock_after,
+            vault: Mutex::new(None),
+            last_activity: Mutex::new(Instant::now()),
+        })
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Vault>> {
+        // A panic while holding the lock leaves the vault as it was: keep using it.
+        self.vault
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Notes a user action (resets the idle timer).
+    pub fn touch(&self) {
+        *self
+            .last_activity
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Instant::now();
+    }
+
+    /// How long since the last user action.
+    pub fn idle_for(&self) -> Duration {
+        self.last_activity
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .elapsed()
+    }
+
+    /// Whether a vault is open.
+    pub fn is_unlocked(&self) -> bool {
+        self.slot().is_some()
     }
 
     /// The status the window and `till status` show.
     pub fn status(&self) -> AppStatus {
-        // No vault can be opened yet, so it is never unlocked.
-        AppStatus::gather(&self.paths, self.clock.as_ref(), false)
+        AppStatus::gather(&self.paths, self.clock.as_ref(), self.is_unlocked())
+    }
+
+    /// Keeps an opened vault.
+    pub fn set_unlocked(&self, vault: Vault) {
+        self.touch();
+        *self.slot() = Some(vault);
+    }
+
+    /// Runs `action` on the open vault, or fails with `locked`.
+    pub fn with_vault<T>(
+        &self,
+        action: impl FnOnce(&mut Vault) -> Result<T, TillError>,
+    ) -> Result<T, IpcError> {
+        self.touch();
+        let mut slot = self.slot();
+        let vault = slot.as_mut().ok_or(TillError::VaultLocked)?;
+        action(vault).map_err(IpcError::from)
+    }
+
+    /// Locks: audits the lock and drops the vault (its keys are zeroized on drop).
+    /// Returns whether a vault was open.
+    pub fn lock(&self) -> bool {
+        let Some(vault) = self.slot().take() else {
+            return false;
+        };
+        if let Err(error) = vault.lock() {
+            tracing::warn!(%error, "the lock could not be written to the audit log");
+        }
+        true
     }
 }

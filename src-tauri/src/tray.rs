@@ -57,7 +57,12 @@ impl TrayLook {
     }
 }
 
-/// Builds the tray icon with its menu. Lock stays disabled until a vault exists.
+/// Menu items whose state follows the vault's.
+struct TrayItems {
+    lock: MenuItem<Wry>,
+}
+
+/// Builds the tray icon with its menu. Lock is enabled only while a vault is open.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let vault = app.state::<AppState>().status().vault;
     let look = TrayLook::from_vault(vault);
@@ -70,6 +75,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         vault == VaultState::Unlocked,
         None::<&str>,
     )?;
+    app.manage(TrayItems { lock: lock.clone() });
     let quit = MenuItem::with_id(app, item::QUIT, "Quit", true, None::<&str>)?;
     let menu: Menu<Wry> = Menu::with_items(app, &[&open, &lock, &quit])?;
 
@@ -84,10 +90,34 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
+/// Brings the icon, tooltip and Lock item in line with the vault's state.
+pub fn refresh(app: &AppHandle) {
+    let vault = app.state::<AppState>().status().vault;
+    let look = TrayLook::from_vault(vault);
+    if let Some(items) = app.try_state::<TrayItems>() {
+        if let Err(error) = items.lock.set_enabled(vault == VaultState::Unlocked) {
+            tracing::warn!(%error, "could not update the tray's Lock item");
+        }
+    }
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let result = look
+            .icon()
+            .and_then(|icon| tray.set_icon(Some(icon)))
+            .and_then(|()| tray.set_tooltip(Some(look.tooltip())));
+        if let Err(error) = result {
+            tracing::warn!(%error, "could not update the tray icon");
+        }
+    }
+}
+
 fn on_menu_event(app: &AppHandle, event: MenuEvent) {
     match event.id().as_ref() {
         item::OPEN => windows::show_main(app),
-        item::LOCK => tracing::info!("lock asked for, but no vault is open"),
+        item::LOCK => {
+            app.state::<AppState>().lock();
+            tracing::info!("locked from the tray");
+            refresh(app);
+        }
         item::QUIT => {
             tracing::info!("quit from the tray");
             app.exit(0);

@@ -6,11 +6,10 @@
 // scripts/lib/desktop-session.sh (Xvfb, private D-Bus, gnome-keyring, dunst, tray watcher).
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { remote } from "webdriverio";
+import { APP, ARTIFACTS, CLI, launchTill } from "./support/app.mjs";
 import {
   childProcesses,
   isRunning,
@@ -20,14 +19,9 @@ import {
   visibleWindows,
   waitForSettledPaint,
 } from "./support/desktop.mjs";
-import { startDriver } from "./support/driver.mjs";
 import { clickTrayMenu, registeredTrayItems, trayMenu, trayProps } from "./support/tray.mjs";
 import { waitFor } from "./support/wait.mjs";
 
-const APP = process.env.TILL_E2E_APP;
-const CLI = APP && join(APP, "..", "till");
-const ARTIFACTS = process.env.TILL_ARTIFACTS ?? join(tmpdir(), "till-artifacts");
-const NOW = "2026-11-27T09:00:00Z";
 const WINDOW_TITLE = "Till";
 const WEB_PROCESS = /^WebKitWebProces/;
 
@@ -47,43 +41,21 @@ async function closeWithCtrlW() {
 }
 
 describe("Till in the tray", () => {
-  const home = mkdtempSync(join(tmpdir(), "till-e2e-home-"));
-  const appTmp = mkdtempSync(join(tmpdir(), "till-e2e-tmp-"));
-  const env = { ...process.env, TILL_HOME: home, TILL_NOW: NOW, TMPDIR: appTmp };
-  let driver;
-  let session; // resolves once the app's first webview exists
+  let till;
   let browser;
   let item;
   let pid;
+  let home;
+  let env;
 
   before(async () => {
-    assert.ok(APP, "TILL_E2E_APP must point at the built till-desktop");
     mkdirSync(ARTIFACTS, { recursive: true });
-    driver = await startDriver({ env, logFile: join(ARTIFACTS, "tauri-driver.log") });
-    const itemsBefore = new Set(registeredTrayItems());
-    // WebKitWebDriver launches the app now; the session completes only when the app
-    // creates its first webview, which a tray-first Till does when asked to open.
-    session = remote({
-      hostname: "127.0.0.1",
-      port: driver.port,
-      logLevel: "error",
-      connectionRetryTimeout: 120_000,
-      connectionRetryCount: 0,
-      capabilities: { "tauri:options": { application: APP } },
-    });
-    session.catch(() => {}); // reported by the test that awaits it
-    item = await waitFor(
-      "Till's tray item to register",
-      () => registeredTrayItems().find((candidate) => !itemsBefore.has(candidate)),
-      { timeoutMs: 60_000 },
-    );
-    pid = trayProps(item).Pid;
+    till = await launchTill({ logName: "tauri-driver-tray.log" });
+    ({ item, pid, home, env } = till);
   });
 
   after(async () => {
-    await browser?.deleteSession().catch(() => {});
-    await driver?.stop();
-    if (pid && isRunning(pid)) process.kill(pid, "SIGKILL");
+    await till?.stop();
   });
 
   it("starts to the tray with Open Till, a disabled Lock and Quit, and no window", () => {
@@ -101,8 +73,7 @@ describe("Till in the tray", () => {
   });
 
   it("Open Till shows the window with the status Rust reports", async () => {
-    clickTrayMenu(item, "Open Till");
-    browser = await session;
+    browser = await till.openWindow();
     const vault = await browser.$('[data-testid="status-vault"]');
     await vault.waitForDisplayed({ timeout: 20_000 });
 

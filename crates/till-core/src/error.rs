@@ -31,6 +31,8 @@ pub enum ErrorCode {
     PasswordRequired,
     /// The OS keyring could not be reached or refused the request.
     KeyringUnavailable,
+    /// The vault is locked: unlock it first.
+    Locked,
     /// No key by that name.
     NotFound,
     /// A key by that name already exists.
@@ -88,6 +90,9 @@ pub enum TillError {
     #[error("the keyring entry for this vault is damaged: unlock with the master password, then re-enable the keyring")]
     KeyringEntryDamaged,
 
+    #[error("the vault is locked: unlock it with your master password or the OS keyring")]
+    VaultLocked,
+
     #[error("no key named '{name}': `till list` shows the names")]
     KeyNotFound { name: String },
 
@@ -132,6 +137,7 @@ impl TillError {
             Self::KeyringUnavailable { .. } | Self::KeyringEntryDamaged => {
                 ErrorCode::KeyringUnavailable
             }
+            Self::VaultLocked => ErrorCode::Locked,
             Self::KeyNotFound { .. } => ErrorCode::NotFound,
             Self::DuplicateName { .. } => ErrorCode::Conflict,
             Self::InvalidInput { .. } => ErrorCode::InvalidInput,

@@ -26,9 +26,9 @@ pub enum KeyStatus {
     Revoked,
 }
 
-/// A key's metadata: everything but its value. Sealed at rest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+/// A key's metadata: everything but its value. Sealed at rest; the window gets a
+/// [`KeyView`] instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyMeta {
     pub id: String,
     pub name: String,
@@ -52,7 +52,6 @@ pub struct KeyMeta {
     /// What the UI shows instead of the value, e.g. `sk-…a1b2`.
     pub fingerprint: String,
     /// Keyed hash of the value (HMAC), to spot the same value stored twice.
-    #[ts(skip)]
     #[serde(default)]
     pub value_hmac: String,
 }
@@ -77,6 +76,78 @@ impl KeyMeta {
     }
 }
 
+/// A key as the window shows it: metadata and due dates, never the value or its HMAC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct KeyView {
+    pub id: String,
+    pub name: String,
+    pub provider: String,
+    pub environment: String,
+    pub owner: Option<String>,
+    pub purpose: Option<String>,
+    pub scopes: Vec<String>,
+    pub places: Vec<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub status: KeyStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rotate_every_days: Option<u32>,
+    pub audit_every_days: Option<u32>,
+    pub last_rotated_at: DateTime<Utc>,
+    pub last_audited_at: Option<DateTime<Utc>>,
+    pub next_rotation_due: Option<DateTime<Utc>>,
+    pub fingerprint: String,
+}
+
+impl From<&KeyMeta> for KeyView {
+    fn from(k: &KeyMeta) -> Self {
+        Self {
+            id: k.id.clone(),
+            name: k.name.clone(),
+            provider: k.provider.clone(),
+            environment: k.environment.clone(),
+            owner: k.owner.clone(),
+            purpose: k.purpose.clone(),
+            scopes: k.scopes.clone(),
+            places: k.places.clone(),
+            tags: k.tags.clone(),
+            notes: k.notes.clone(),
+            status: k.status,
+            created_at: k.created_at,
+            updated_at: k.updated_at,
+            expires_at: k.expires_at,
+            rotate_every_days: k.rotate_every_days,
+            audit_every_days: k.audit_every_days,
+            last_rotated_at: k.last_rotated_at,
+            last_audited_at: k.last_audited_at,
+            next_rotation_due: k.next_rotation_due(),
+            fingerprint: k.fingerprint.clone(),
+        }
+    }
+}
+
+/// A key's details as the add form sends them; the value travels separately.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+#[ts(export)]
+pub struct KeyInput {
+    pub name: String,
+    pub provider: Option<String>,
+    pub environment: Option<String>,
+    pub owner: Option<String>,
+    pub purpose: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub rotate_every_days: Option<u32>,
+    pub audit_every_days: Option<u32>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 /// What the user supplies to add a key.
 #[derive(Debug)]
 pub struct NewKey {
@@ -95,6 +166,31 @@ pub struct NewKey {
 }
 
 impl NewKey {
+    /// A key from the add form's fields and its value. Blank optional fields are unset.
+    pub fn from_input(input: KeyInput, value: SecretString) -> Self {
+        let blank_to_none = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        let clean = |list: Vec<String>| -> Vec<String> {
+            list.into_iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        Self {
+            name: input.name.trim().to_owned(),
+            provider: blank_to_none(input.provider),
+            environment: blank_to_none(input.environment),
+            owner: blank_to_none(input.owner),
+            purpose: blank_to_none(input.purpose),
+            scopes: clean(input.scopes),
+            tags: clean(input.tags),
+            notes: blank_to_none(input.notes),
+            rotate_every_days: input.rotate_every_days,
+            audit_every_days: input.audit_every_days,
+            expires_at: input.expires_at,
+            value,
+        }
+    }
+
     /// A key with only a name and a value; everything else defaulted.
     pub fn new(name: impl Into<String>, value: SecretString) -> Self {
         Self {

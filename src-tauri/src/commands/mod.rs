@@ -2,4 +2,5 @@
 //! and granted to the main window in `capabilities/main.json`; nothing else is reachable.
 
 pub mod app;
+pub mod vault;
 pub mod window;

@@ -1,6 +1,11 @@
 // Typed wrappers over Tauri's invoke: one function per Rust command, errors as IpcError.
 import { invoke } from "@tauri-apps/api/core";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { AuditEntry } from "./bindings/AuditEntry";
+import type { KeyInput } from "./bindings/KeyInput";
+import type { KeyView } from "./bindings/KeyView";
+import type { Provider } from "./bindings/Provider";
+import type { Recognition } from "./bindings/Recognition";
 import { toIpcError } from "./errors";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -11,10 +16,21 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-export function closeMainWindow(): Promise<void> {
-  return call<void>("close_main_window");
-}
+export const closeMainWindow = () => call<void>("close_main_window");
+export const appStatus = () => call<AppStatus>("app_status");
 
-export function appStatus(): Promise<AppStatus> {
-  return call<AppStatus>("app_status");
-}
+export const setupVault = (password: string, useKeyring: boolean) =>
+  call<AppStatus>("setup_vault", { password, useKeyring });
+export const unlockVault = (password: string | null) =>
+  call<AppStatus>("unlock_vault", { password });
+export const lockVault = () => call<AppStatus>("lock_vault");
+
+export const listKeys = () => call<KeyView[]>("list_keys");
+export const addKey = (key: KeyInput, value: string) => call<KeyView>("add_key", { key, value });
+export const recognizeValue = (value: string) =>
+  call<Recognition | null>("recognize_value", { value });
+/** The only call that brings a key's value into the window; Rust audits it. */
+export const revealKey = (name: string) => call<string>("reveal_key", { name });
+export const deleteKey = (name: string) => call<void>("delete_key", { name });
+export const auditLog = () => call<AuditEntry[]>("audit_log");
+export const listProviders = () => call<Provider[]>("list_providers");

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   "throttled",
   "password_required",
   "keyring_unavailable",
+  "locked",
   "not_found",
   "conflict",
   "invalid_input",

@@ -3,4 +3,4 @@
 /**
  * The closed list of error codes shared with the UI and the CLI's exit status.
  */
-export type ErrorCode = "bad_environment" | "storage" | "vault_missing" | "vault_exists" | "wrong_password" | "throttled" | "password_required" | "keyring_unavailable" | "not_found" | "conflict" | "invalid_input" | "corrupt" | "internal";
+export type ErrorCode = "bad_environment" | "storage" | "vault_missing" | "vault_exists" | "wrong_password" | "throttled" | "password_required" | "keyring_unavailable" | "locked" | "not_found" | "conflict" | "invalid_input" | "corrupt" | "internal";

@@ -1,0 +1,151 @@
+//! Commands for the vault: set up, unlock, lock, and the key inventory.
+//!
+//! Key values never cross into the webview except through `reveal_key`, which is
+//! audited. Values and passwords the user types arrive as strings and are wrapped in
+//! `SecretString` (zeroized on drop) at once. Slow work (Argon2id, the keyring over
+//! D-Bus) runs on a blocking thread so the window stays responsive.
+
+use secrecy::SecretString;
+use tauri::{AppHandle, Manager, State};
+use till_core::catalog::{self, Provider, Recognition};
+use till_core::keyring::Keyring;
+use till_core::model::{KeyInput, KeyView, NewKey};
+use till_core::vault::{AuditAction, AuditEntry, Unlock, Vault};
+use till_core::{AppStatus, IpcError, TillError};
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+use crate::tray;
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, TillError> + Send + 'static,
+) -> CommandResult<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(IpcError::internal)?
+        .map_err(IpcError::from)
+}
+
+/// Creates the vault: the password always opens it; with `use_keyring` the OS keyring
+/// opens it at login too.
+#[tauri::command]
+pub async fn setup_vault(
+    app: AppHandle,
+    password: String,
+    use_keyring: bool,
+) -> CommandResult<AppStatus> {
+    let password = SecretString::from(password);
+    let handle = app.clone();
+    let vault = blocking(move || {
+        let state = handle.state::<AppState>();
+        let keyring = if use_keyring {
+            Some(Keyring::connect()?)
+        } else {
+            None
+        };
+        let kdf =
+            till_core::crypto::kdf::KdfParams::calibrate(std::time::Duration::from_millis(500));
+        Vault::create(
+            &state.paths,
+            &password,
+            kdf,
+            keyring.as_ref(),
+            state.clock.clone(),
+        )
+    })
+    .await?;
+    let state = app.state::<AppState>();
+    state.set_unlocked(vault);
+    tray::refresh(&app);
+    Ok(state.status())
+}
+
+/// Unlocks with the master password, or with the OS keyring when `password` is absent.
+#[tauri::command]
+pub async fn unlock_vault(app: AppHandle, password: Option<String>) -> CommandResult<AppStatus> {
+    let password = password.map(SecretString::from);
+    let handle = app.clone();
+    let vault = blocking(move || {
+        let state = handle.state::<AppState>();
+        match &password {
+            Some(password) => Vault::open(
+                &state.paths,
+                Unlock::Password(password),
+                state.clock.clone(),
+            ),
+            None => {
+                let keyring = Keyring::connect()?;
+                Vault::open(&state.paths, Unlock::Keyring(&keyring), state.clock.clone())
+            }
+        }
+    })
+    .await?;
+    let state = app.state::<AppState>();
+    state.set_unlocked(vault);
+    tray::refresh(&app);
+    Ok(state.status())
+}
+
+/// Locks the vault now.
+#[tauri::command]
+pub fn lock_vault(app: AppHandle, state: State<'_, AppState>) -> CommandResult<AppStatus> {
+    state.lock();
+    tray::refresh(&app);
+    Ok(state.status())
+}
+
+/// Every key's metadata, sorted by name.
+#[tauri::command]
+pub fn list_keys(state: State<'_, AppState>) -> CommandResult<Vec<KeyView>> {
+    state.with_vault(|vault| Ok(vault.keys().iter().map(KeyView::from).collect()))
+}
+
+/// Adds a key.
+#[tauri::command]
+pub fn add_key(state: State<'_, AppState>, key: KeyInput, value: String) -> CommandResult<KeyView> {
+    let new = NewKey::from_input(key, SecretString::from(value));
+    state.with_vault(|vault| vault.add(new).map(|meta| KeyView::from(&meta)))
+}
+
+/// Which provider a pasted value belongs to, if its format says so.
+#[tauri::command]
+pub fn recognize_value(value: String) -> Option<Recognition> {
+    let value = SecretString::from(value);
+    catalog::recognize(secrecy::ExposeSecret::expose_secret(&value))
+}
+
+/// The one way a value reaches the window: shown on request, audited.
+#[tauri::command]
+pub fn reveal_key(state: State<'_, AppState>, name: String) -> CommandResult<String> {
+    state.with_vault(|vault| {
+        vault
+            .use_value(
+                &name,
+                AuditAction::Reveal,
+                Some("shown in the window".into()),
+            )
+            .map(|value| secrecy::ExposeSecret::expose_secret(&value).to_owned())
+    })
+}
+
+/// Deletes a key and its value (the window asks for confirmation first).
+#[tauri::command]
+pub fn delete_key(state: State<'_, AppState>, name: String) -> CommandResult<()> {
+    state.with_vault(|vault| vault.remove(&name).map(|_| ()))
+}
+
+/// The audit log, newest first.
+#[tauri::command]
+pub fn audit_log(state: State<'_, AppState>) -> CommandResult<Vec<AuditEntry>> {
+    state.with_vault(|vault| {
+        let mut entries = vault.audit_log()?;
+        entries.reverse();
+        Ok(entries)
+    })
+}
+
+/// The provider catalog, for the add form's picker.
+#[tauri::command]
+pub fn list_providers() -> Vec<Provider> {
+    catalog::providers().to_vec()
+}

@@ -1,0 +1,65 @@
+// Launches the real Till through tauri-driver with its own TILL_HOME, and finds its tray
+// item. The WebDriver session completes only once Till creates its first webview, which
+// a tray-first Till does when Open Till is clicked: `openWindow()` does that.
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { remote } from "webdriverio";
+import { isRunning } from "./desktop.mjs";
+import { startDriver } from "./driver.mjs";
+import { clickTrayMenu, registeredTrayItems, trayProps } from "./tray.mjs";
+import { waitFor } from "./wait.mjs";
+
+export const APP = process.env.TILL_E2E_APP;
+export const CLI = APP && join(APP, "..", "till");
+export const ARTIFACTS = process.env.TILL_ARTIFACTS ?? join(tmpdir(), "till-artifacts");
+
+/** Starts Till; resolves once its tray item is registered. */
+export async function launchTill({ now = "2026-11-27T09:00:00Z", extraEnv = {}, logName }) {
+  if (!APP) throw new Error("TILL_E2E_APP must point at the built till-desktop");
+  const home = mkdtempSync(join(tmpdir(), "till-e2e-home-"));
+  const env = {
+    ...process.env,
+    TILL_HOME: home,
+    TILL_NOW: now,
+    TMPDIR: mkdtempSync(join(tmpdir(), "till-e2e-tmp-")),
+    ...extraEnv,
+  };
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const driver = await startDriver({ env, logFile: join(ARTIFACTS, logName) });
+  const itemsBefore = new Set(registeredTrayItems());
+  const session = remote({
+    hostname: "127.0.0.1",
+    port: driver.port,
+    logLevel: "error",
+    connectionRetryTimeout: 120_000,
+    connectionRetryCount: 0,
+    capabilities: { "tauri:options": { application: APP } },
+  });
+  session.catch(() => {}); // reported by whoever awaits it
+  const item = await waitFor(
+    "Till's tray item to register",
+    () => registeredTrayItems().find((candidate) => !itemsBefore.has(candidate)),
+    { timeoutMs: 60_000 },
+  );
+  const pid = trayProps(item).Pid;
+  let browser;
+  return {
+    home,
+    env,
+    item,
+    pid,
+    session,
+    /** Clicks Open Till in the tray and returns the WebDriver session on its window. */
+    async openWindow() {
+      clickTrayMenu(item, "Open Till");
+      browser = await session;
+      return browser;
+    },
+    async stop() {
+      await browser?.deleteSession().catch(() => {});
+      await driver.stop();
+      if (isRunning(pid)) process.kill(pid, "SIGKILL");
+    },
+  };
+}

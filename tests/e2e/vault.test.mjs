@@ -1,0 +1,146 @@
+// The vault in the real window: set it up, add keys by pasting (provider recognised),
+// search, reveal (audited), lock from the window, see the tray follow, unlock again.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { ARTIFACTS, CLI, launchTill } from "./support/app.mjs";
+import { trayMenu } from "./support/tray.mjs";
+import { waitFor } from "./support/wait.mjs";
+
+const PASSWORD = "maple orbit canyon lantern 42";
+const STRIPE = "rk_live_51Hq2ZtLmNoPqRsTuVwXyZ0aB1c";
+const GITHUB = "ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210";
+
+const shot = (browser, name) => browser.saveScreenshot(join(ARTIFACTS, name));
+
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+describe("the vault in the window", () => {
+  let till;
+  let browser;
+  const $ = (testid) => browser.$(`[data-testid="${testid}"]`);
+  const lockEnabled = () => trayMenu(till.item).find((e) => e.label === "Lock").enabled;
+
+  before(async () => {
+    till = await launchTill({ logName: "tauri-driver-vault.log" });
+    browser = await till.openWindow();
+  });
+
+  after(async () => {
+    await till?.stop();
+  });
+
+  it("sets up a vault with a master password and the keyring", async () => {
+    await $("setup-view").waitForDisplayed({ timeout: 20_000 });
+    await $("setup-password").setValue("short");
+    assert.match(await $("setup-strength").getText(), /Too short/);
+    await $("setup-password").setValue(PASSWORD);
+    assert.match(await $("setup-strength").getText(), /Strong|Very strong/);
+    await $("setup-confirm").setValue(PASSWORD);
+    await shot(browser, "10-setup.png");
+    await $("setup-submit").click();
+    await $("empty-inventory").waitForDisplayed({ timeout: 20_000 });
+    await shot(browser, "11-empty-inventory.png");
+    await waitFor("the tray's Lock item to be enabled", lockEnabled);
+  });
+
+  it("adds keys by pasting, recognising the provider", async () => {
+    await $("add-key").click();
+    await $("add-name").setValue("Stripe billing");
+    await $("add-value").setValue(STRIPE);
+    await $("add-recognized").waitForDisplayed();
+    assert.match(await $("add-recognized").getText(), /Stripe, live restricted key/);
+    assert.equal(await $("add-provider").getValue(), "stripe");
+    await shot(browser, "12-add-recognised.png");
+    await $("add-submit").click();
+    await $("key-detail").waitForDisplayed();
+
+    await $("add-key").click();
+    await $("add-name").setValue("GitHub CI");
+    await $("add-value").setValue(GITHUB);
+    await $("add-recognized").waitForDisplayed();
+    await $("add-submit").click();
+    await waitFor(
+      "two keys listed",
+      async () => (await browser.$$('[data-testid="key-row"]')).length === 2,
+    );
+  });
+
+  it("finds keys as you type", async () => {
+    await $("search").setValue("stripe");
+    await waitFor(
+      "one match",
+      async () => (await browser.$$('[data-testid="key-row"]')).length === 1,
+    );
+    await $("search").setValue("nothing-like-this");
+    await $("no-results").waitForDisplayed();
+    await $("search").setValue(" "); // a blank query (WebKitWebDriver cannot type an empty string)
+    await waitFor(
+      "all keys again",
+      async () => (await browser.$$('[data-testid="key-row"]')).length === 2,
+    );
+  });
+
+  it("reveals a value on request and records it in the audit log", async () => {
+    const rows = await browser.$$('[data-testid="key-row"]');
+    await rows[0].click(); // sorted by name: GitHub CI
+    assert.match(await $("key-fingerprint").getText(), /^ghp_…3210$/);
+    await $("reveal").click();
+    await $("revealed-value").waitForDisplayed();
+    assert.equal(await $("revealed-value").getText(), GITHUB);
+    await waitFor("the reveal in the key's history", async () =>
+      (await $("key-history").getText()).includes("reveal"),
+    );
+    await shot(browser, "13-revealed.png");
+  });
+
+  it("keeps nothing readable on disk", () => {
+    for (const file of filesUnder(till.home)) {
+      const bytes = readFileSync(file);
+      for (const needle of [STRIPE, GITHUB, "Stripe billing", PASSWORD]) {
+        assert.equal(bytes.indexOf(needle), -1, `'${needle}' in plaintext in ${file}`);
+      }
+    }
+  });
+
+  it("locks from the window, the tray follows, and the password unlocks", async () => {
+    await $("lock").click();
+    await $("unlock-view").waitForDisplayed();
+    await waitFor("the tray's Lock item to be disabled", () => !lockEnabled());
+    await $("unlock-password").setValue("not the password");
+    await $("unlock-submit").click();
+    const error = await browser.$('[data-testid="unlock-view"] [role="alert"]');
+    await error.waitForDisplayed();
+    assert.match(await error.getText(), /wrong master password/);
+    await shot(browser, "14-wrong-password.png");
+    await $("unlock-password").setValue(PASSWORD);
+    await $("unlock-submit").click();
+    await waitFor(
+      "the inventory again",
+      async () => (await browser.$$('[data-testid="key-row"]')).length === 2,
+    );
+  });
+
+  it("has an audit log the CLI verifies, with the reveal and the failed unlock", () => {
+    const opts = { env: till.env, encoding: "utf8", input: `${PASSWORD}\n` };
+    const log = JSON.parse(execFileSync(CLI, ["--password-stdin", "log", "--json"], opts));
+    const actions = log.map((e) => `${e.action}:${e.key_name ?? ""}`);
+    for (const expected of [
+      "create:Stripe billing",
+      "create:GitHub CI",
+      "reveal:GitHub CI",
+      "lock:",
+      "failed_unlock:",
+    ]) {
+      assert.ok(actions.includes(expected), `${expected} missing from ${actions.join(", ")}`);
+    }
+    assert.match(execFileSync(CLI, ["--password-stdin", "log", "verify"], opts), /intact/);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import type { KeyView } from "./ipc/bindings/KeyView";
+import { filterKeys } from "./search";
+
+const key = (name: string, extra: Partial<KeyView> = {}): KeyView => ({
+  id: name,
+  name,
+  provider: "generic",
+  environment: "dev",
+  owner: null,
+  purpose: null,
+  scopes: [],
+  places: [],
+  tags: [],
+  notes: null,
+  status: "active",
+  created_at: "2026-11-27T09:00:00Z",
+  updated_at: "2026-11-27T09:00:00Z",
+  expires_at: null,
+  rotate_every_days: null,
+  audit_every_days: null,
+  last_rotated_at: "2026-11-27T09:00:00Z",
+  last_audited_at: null,
+  next_rotation_due: null,
+  fingerprint: "••••",
+  ...extra,
+});
+
+describe("filterKeys", () => {
+  const keys = [
+    key("Stripe billing", { provider: "stripe", scopes: ["stripe:charges:read"], owner: "Ada" }),
+    key("GitHub CI", { provider: "github", environment: "prod" }),
+  ];
+
+  it("matches name, provider, scope, owner and environment, ignoring case", () => {
+    expect(filterKeys(keys, "billing").map((k) => k.name)).toEqual(["Stripe billing"]);
+    expect(filterKeys(keys, "GITHUB").map((k) => k.name)).toEqual(["GitHub CI"]);
+    expect(filterKeys(keys, "charges:read")).toHaveLength(1);
+    expect(filterKeys(keys, "ada")).toHaveLength(1);
+    expect(filterKeys(keys, "prod").map((k) => k.name)).toEqual(["GitHub CI"]);
+  });
+
+  it("shows everything for an empty query and nothing for a miss", () => {
+    expect(filterKeys(keys, "  ")).toHaveLength(2);
+    expect(filterKeys(keys, "openai")).toHaveLength(0);
+  });
+});
