@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod import;
 mod init;
 mod input;
 mod keys;

@@ -37,7 +37,8 @@ impl Home {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        // A command that fails before reading stdin closes it: that is not our failure.
+        let _ = child.stdin.take().unwrap().write_all(stdin);
         child.wait_with_output().unwrap()
     }
 
@@ -287,4 +288,75 @@ fn the_os_keyring_opens_a_default_vault_without_a_password() {
         stderr(&out)
     );
     assert!(stdout(&home.run(&["log"], b"")).contains("with the OS keyring"));
+}
+
+#[test]
+fn import_previews_refuses_a_partly_bad_file_and_imports_with_yes() {
+    let home = Home::new();
+    home.init();
+    let env_file = home.dir.path().join("app.env");
+    std::fs::write(
+        &env_file,
+        "# service keys\nOPENAI_API_KEY=sk-proj-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n\
+         this line is wrong\nSTRIPE_KEY=rk_live_0123456789abcdefghijklmn\n",
+    )
+    .unwrap();
+    let path = env_file.to_str().unwrap();
+
+    let dry = home.with_password(&["import", path, "--dry-run"], "");
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let text = stderr(&dry);
+    assert!(text.contains("2 key(s) can be imported"), "{text}");
+    assert!(text.contains("line    3  expected NAME=value"), "{text}");
+    assert!(
+        text.contains("(openai)") && text.contains("(stripe)"),
+        "{text}"
+    );
+
+    let refused = home.with_password(&["import", path], "");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("nothing was imported"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(stdout(&home.with_password(&["list", "--json"], "")).trim() == "[]");
+
+    let accepted = home.with_password(&["import", path, "--yes"], "");
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    let list: serde_json::Value =
+        serde_json::from_str(&stdout(&home.with_password(&["list", "--json"], ""))).unwrap();
+    let names: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["OPENAI_API_KEY", "STRIPE_KEY"]);
+    assert!(stdout(&home.with_password(&["log"], "")).contains("from app.env, line 2"));
+
+    // Importing the same file again adds nothing and says why.
+    let again = home.with_password(&["import", path, "--yes"], "");
+    assert!(
+        stderr(&again).contains("Imported 0 key(s)"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn malformed_exports_are_refused_with_their_line() {
+    let home = Home::new();
+    home.init();
+    let json = home.dir.path().join("bw.json");
+    std::fs::write(&json, "{\"items\": [\n  {\"name\": }\n]}").unwrap();
+    let out = home.with_password(&["import", json.to_str().unwrap()], "");
+    assert_one_line_error(&out, 1, "line 2 column");
+    let csv = home.dir.path().join("export.csv");
+    std::fs::write(&csv, "a,b\n1,2\n").unwrap();
+    let out = home.with_password(
+        &["import", csv.to_str().unwrap(), "--format", "keepassxc-csv"],
+        "",
+    );
+    assert_one_line_error(&out, 1, "KeePassXC");
 }

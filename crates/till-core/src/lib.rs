@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod import;
 pub mod keyring;
 pub mod model;
 pub mod paths;

@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::crypto::kdf::{derive_key, KdfParams, SALT_LEN};
 use crate::crypto::{envelope, fill_random, mac, SecretKey, SubKeys};
 use crate::error::TillError;
+use crate::import::{ImportPreview, ImportProblem};
 use crate::keyring::Keyring;
 use crate::model::{
     display_fingerprint, validate_name, validate_value, KeyMeta, KeyStatus, NewKey,
@@ -37,6 +38,14 @@ const WRAP_PASSWORD: &str = "password";
 const WRAP_KEYRING: &str = "keyring";
 const KIND_KEY: &str = "key";
 const KIND_VALUE: &str = "value";
+
+/// What an import added and what it left out (with line numbers).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ImportReport {
+    pub added: Vec<String>,
+    pub skipped: Vec<ImportProblem>,
+}
 
 /// How to open a vault.
 #[derive(Debug, Clone, Copy)]
@@ -396,16 +405,22 @@ impl Vault {
             })
     }
 
-    /// Adds a key; refuses a duplicate name or a value already stored under another name.
-    pub fn add(&mut self, new: NewKey) -> Result<KeyMeta, TillError> {
+    /// Checks a new key against the inventory and `pending` (keys about to be added in
+    /// the same batch), and builds its record.
+    fn prepare(
+        &self,
+        new: NewKey,
+        pending: &[KeyMeta],
+    ) -> Result<(KeyMeta, SecretString), TillError> {
         validate_name(&new.name)?;
         validate_value(&new.value)?;
-        if self.inventory.iter().any(|k| k.name == new.name) {
+        let existing = || self.inventory.iter().chain(pending);
+        if existing().any(|k| k.name == new.name) {
             return Err(TillError::DuplicateName { name: new.name });
         }
         let value = new.value.expose_secret();
         let value_hmac = hex(&mac(&self.keys.fingerprint, &[value.as_bytes()]));
-        if let Some(twin) = self.inventory.iter().find(|k| k.value_hmac == value_hmac) {
+        if let Some(twin) = existing().find(|k| k.value_hmac == value_hmac) {
             return Err(TillError::InvalidInput {
                 what: format!(
                     "this value is already stored as '{}': keep one record per key",
@@ -448,32 +463,85 @@ impl Vault {
             fingerprint: display_fingerprint(value),
             value_hmac,
         };
+        Ok((meta, new.value))
+    }
+
+    /// Writes prepared keys and their audit entries in one transaction.
+    fn insert(
+        &mut self,
+        keys: Vec<(KeyMeta, SecretString, AuditAction, Option<String>)>,
+    ) -> Result<(), TillError> {
+        let now = self.clock.now();
         let tx = self
             .conn
             .transaction()
             .map_err(|e| db_error(&self.path, e))?;
-        write_key(&tx, &self.path, &self.keys, &meta)?;
-        tx.execute(
-            "INSERT INTO records (id, kind, created_at, updated_at, sealed) VALUES (?1, ?2, ?3, ?3, ?4)",
-            params![
-                meta.id,
-                KIND_VALUE,
-                now.to_rfc3339(),
-                envelope::seal(&self.keys.seal, &record_aad(KIND_VALUE, &meta.id), value.as_bytes())
-            ],
-        )
-        .map_err(|e| db_error(&self.path, e))?;
-        append_audit(
-            &tx,
-            &self.path,
-            &self.keys,
-            now,
-            key_event(AuditAction::Create, &meta, None),
-        )?;
+        for (meta, value, action, detail) in &keys {
+            write_key(&tx, &self.path, &self.keys, meta)?;
+            let sealed = envelope::seal(
+                &self.keys.seal,
+                &record_aad(KIND_VALUE, &meta.id),
+                value.expose_secret().as_bytes(),
+            );
+            tx.execute(
+                "INSERT INTO records (id, kind, created_at, updated_at, sealed) VALUES (?1, ?2, ?3, ?3, ?4)",
+                params![meta.id, KIND_VALUE, now.to_rfc3339(), sealed],
+            )
+            .map_err(|e| db_error(&self.path, e))?;
+            append_audit(
+                &tx,
+                &self.path,
+                &self.keys,
+                now,
+                key_event(*action, meta, detail.clone()),
+            )?;
+        }
         tx.commit().map_err(|e| db_error(&self.path, e))?;
-        self.inventory.push(meta.clone());
+        self.inventory
+            .extend(keys.into_iter().map(|(meta, ..)| meta));
         sort_by_name(&mut self.inventory);
+        Ok(())
+    }
+
+    /// Adds a key; refuses a duplicate name or a value already stored under another name.
+    pub fn add(&mut self, new: NewKey) -> Result<KeyMeta, TillError> {
+        let (meta, value) = self.prepare(new, &[])?;
+        self.insert(vec![(meta.clone(), value, AuditAction::Create, None)])?;
         Ok(meta)
+    }
+
+    /// Adds the keys of an accepted import preview in one transaction. Keys that clash
+    /// with the vault (same name or value) are skipped and reported, not fatal.
+    pub fn import(
+        &mut self,
+        preview: ImportPreview,
+        source: &str,
+    ) -> Result<ImportReport, TillError> {
+        let mut prepared: Vec<KeyMeta> = Vec::new();
+        let mut batch = Vec::new();
+        let mut skipped = preview.problems;
+        for candidate in preview.candidates {
+            let line = candidate.line;
+            match self.prepare(candidate.into_new_key(), &prepared) {
+                Ok((meta, value)) => {
+                    prepared.push(meta.clone());
+                    batch.push((
+                        meta,
+                        value,
+                        AuditAction::Import,
+                        Some(format!("from {source}, line {line}")),
+                    ));
+                }
+                Err(error) => skipped.push(ImportProblem {
+                    line,
+                    message: error.to_string(),
+                }),
+            }
+        }
+        let added = prepared.iter().map(|k| k.name.clone()).collect();
+        self.insert(batch)?;
+        skipped.sort_by_key(|p| p.line);
+        Ok(ImportReport { added, skipped })
     }
 
     /// Opens a key's value for use; `action` says what for (reveal, copy) and is audited.
