@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use till_core::clock::clock_from_env;
 use till_core::{TillError, TillPaths};
 
-use crate::{import, init, keys, log, status};
+use crate::{backup, import, init, keys, log, status};
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
 #[derive(Debug, Parser)]
@@ -65,6 +65,8 @@ enum Command {
     },
     /// Import keys from a .env file or a 1Password, Bitwarden or KeePassXC export.
     Import(import::ImportArgs),
+    /// Write an encrypted backup (or, with --metadata-csv, a CSV without values).
+    Export(backup::ExportArgs),
     /// Show the audit log, or check it with `till log verify`.
     Log(LogArgs),
 }
@@ -106,6 +108,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::List { json } => keys::list(&context, json).map(|()| ExitCode::SUCCESS),
         Command::Get { name } => keys::get(&context, &name).map(|()| ExitCode::SUCCESS),
         Command::Rm { name } => keys::remove(&context, &name).map(|()| ExitCode::SUCCESS),
+        Command::Export(args) => backup::export(&context, args).map(|()| ExitCode::SUCCESS),
         Command::Import(args) => import::run(&context, args).map(|()| ExitCode::SUCCESS),
         Command::Log(LogArgs {
             action: Some(LogAction::Verify),

@@ -16,7 +16,7 @@ pub struct ImportArgs {
     /// The file to import.
     file: PathBuf,
     /// Its format; guessed from the name and contents when not given.
-    #[arg(long, value_parser = ["env", "1password-csv", "bitwarden-json", "keepassxc-csv"])]
+    #[arg(long, value_parser = ["env", "1password-csv", "bitwarden-json", "keepassxc-csv", "till"])]
     format: Option<String>,
     /// Show what would be imported, and every problem, without importing.
     #[arg(long)]
@@ -50,6 +50,11 @@ pub fn run(context: &Context, args: ImportArgs) -> Result<(), TillError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if args.format.as_deref() == Some("till")
+        || bytes.starts_with(b"{\n  \"format\": \"till-backup\"")
+    {
+        return crate::backup::restore(context, &args.file, &bytes, args.dry_run);
+    }
     let format = match &args.format {
         Some(name) => ImportFormat::from_name(name),
         None => ImportFormat::guess(&file_name, &bytes),
@@ -107,7 +112,7 @@ fn print_preview(preview: &ImportPreview) {
         let provider = candidate.provider().unwrap_or_else(|| "generic".into());
         eprintln!(
             "  line {:>4}  {}  ({provider})",
-            candidate.line, candidate.name
+            candidate.line, candidate.key.name
         );
     }
     if !preview.problems.is_empty() {

@@ -17,8 +17,8 @@ use zeroize::Zeroizing;
 
 use crate::cli::Context;
 
-/// How long key derivation should take when a vault is created.
-const KDF_TARGET: std::time::Duration = std::time::Duration::from_millis(500);
+/// Upper bound for key derivation when a vault is created (it lands at 0.5–1 s).
+const KDF_TARGET: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Standard input, read once and split into the password line and the rest.
 #[derive(Default)]
@@ -65,6 +65,24 @@ impl Stdin {
     /// The password from stdin, if `--password-stdin` was given.
     pub fn password(&self) -> Option<&SecretString> {
         self.password.as_ref()
+    }
+
+    /// The next line of stdin (after the master password line, if any) as a secret, for a
+    /// second password such as a backup's; `None` when stdin has no more lines.
+    pub fn next_secret_line(&mut self) -> Option<SecretString> {
+        let rest = self.rest.take()?;
+        let split = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+        let mut line = rest[..split].to_vec();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        self.rest = Some(Zeroizing::new(
+            rest.get(split + 1..).unwrap_or_default().to_vec(),
+        ));
+        String::from_utf8(line)
+            .ok()
+            .filter(|l| !l.is_empty())
+            .map(SecretString::from)
     }
 
     /// The value from stdin (after the password line, if any).

@@ -4,6 +4,7 @@
 //! are one line on stderr with a non-zero exit: 1 when the command failed, 2 for bad usage.
 #![forbid(unsafe_code)]
 
+mod backup;
 mod cli;
 mod import;
 mod init;

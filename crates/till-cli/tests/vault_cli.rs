@@ -360,3 +360,65 @@ fn malformed_exports_are_refused_with_their_line() {
     );
     assert_one_line_error(&out, 1, "KeePassXC");
 }
+
+#[test]
+fn an_encrypted_backup_restores_into_a_new_vault_and_a_csv_holds_no_values() {
+    let home = Home::new();
+    home.init();
+    let value = "sk-ant-api03-backup-me-0123456789";
+    let out = home.with_password(
+        &[
+            "add",
+            "Claude",
+            "--env",
+            "prod",
+            "--scope",
+            "anthropic:messages:write",
+            "--value-stdin",
+        ],
+        &format!("{value}\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let backup = home.dir.path().join("till.backup");
+    let out = home.with_password(
+        &["export", "--out", backup.to_str().unwrap()],
+        "backup passphrase 1\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(&backup).unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains("backup-me"));
+    assert!(!String::from_utf8_lossy(&bytes).contains("Claude"));
+
+    let csv = home.dir.path().join("keys.csv");
+    let out = home.with_password(
+        &["export", "--out", csv.to_str().unwrap(), "--metadata-csv"],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("name,provider,environment"), "{text}");
+    assert!(text.contains("Claude,generic,prod"), "{text}");
+    assert!(!text.contains("backup-me"), "{text}");
+
+    let other = Home::new();
+    other.init();
+    let wrong = other.with_password(
+        &["import", backup.to_str().unwrap(), "--format", "till"],
+        "not the backup password\n",
+    );
+    assert_one_line_error(&wrong, 1, "backup password is wrong");
+    let restored = other.with_password(
+        &["import", backup.to_str().unwrap(), "--format", "till"],
+        "backup passphrase 1\n",
+    );
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    assert_eq!(
+        stdout(&other.with_password(&["get", "Claude"], "")),
+        format!("{value}\n")
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&stdout(&other.with_password(&["list", "--json"], ""))).unwrap();
+    assert_eq!(list[0]["scopes"][0], "anthropic:messages:write");
+    assert_eq!(list[0]["env"], "prod");
+}

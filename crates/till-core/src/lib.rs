@@ -6,6 +6,7 @@
 //! under `ui/src/lib/ipc/bindings/` and kept current by `tests/bindings.rs`.
 #![forbid(unsafe_code)]
 
+pub mod backup;
 pub mod catalog;
 pub mod clock;
 pub mod crypto;

@@ -46,8 +46,8 @@ impl KdfParams {
             && self.parallelism >= 1
     }
 
-    /// Raises memory, then passes, from the floor until one derivation takes about
-    /// `target` on this machine.
+    /// Raises memory, then passes, from the floor while one more step stays within
+    /// `target`: the result takes between half of `target` and `target` on this machine.
     pub fn calibrate(target: Duration) -> Self {
         let mut params = Self::OWASP_FLOOR;
         let probe = SecretString::from("calibration");

@@ -97,10 +97,10 @@ mod tests {
         let preview = parse(text).unwrap();
         assert_eq!(preview.candidates.len(), 2);
         assert_eq!(
-            preview.candidates[1].value.expose_secret(),
+            preview.candidates[1].key.value.expose_secret(),
             "sk-ant-api03-secret-value"
         );
-        assert_eq!(preview.candidates[1].notes.as_deref(), Some("team key"));
+        assert_eq!(preview.candidates[1].key.notes.as_deref(), Some("team key"));
         assert_eq!(preview.problems[0].line, 3);
     }
 

@@ -103,10 +103,10 @@ mod tests {
         let preview = parse_1password(text).unwrap();
         assert_eq!(preview.candidates.len(), 1);
         let key = &preview.candidates[0];
-        assert_eq!(key.name, "OpenAI prod");
-        assert_eq!(key.value.expose_secret(), "sk-proj-aaaabbbbccccdddd");
-        assert_eq!(key.notes.as_deref(), Some("main key\nfor prod"));
-        assert_eq!(key.tags, vec!["ai"]);
+        assert_eq!(key.key.name, "OpenAI prod");
+        assert_eq!(key.key.value.expose_secret(), "sk-proj-aaaabbbbccccdddd");
+        assert_eq!(key.key.notes.as_deref(), Some("main key\nfor prod"));
+        assert_eq!(key.key.tags, vec!["ai"]);
         assert_eq!(preview.problems.len(), 1);
         assert_eq!(
             preview.problems[0].line, 4,
@@ -119,8 +119,8 @@ mod tests {
         let text = "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\",\"Icon\",\"Last Modified\",\"Created\"\n\
                     \"Root/APIs\",\"Stripe\",\"\",\"rk_live_0123456789abcdefghijklmn\",\"\",\"\",\"\",\"0\",\"\",\"\"\n";
         let preview = parse_keepassxc(text).unwrap();
-        assert_eq!(preview.candidates[0].name, "Stripe");
-        assert_eq!(preview.candidates[0].tags, vec!["Root/APIs"]);
+        assert_eq!(preview.candidates[0].key.name, "Stripe");
+        assert_eq!(preview.candidates[0].key.tags, vec!["Root/APIs"]);
         assert_eq!(preview.candidates[0].provider().as_deref(), Some("stripe"));
     }
 

@@ -84,7 +84,13 @@ mod tests {
         let got: Vec<_> = preview
             .candidates
             .iter()
-            .map(|c| (c.line, c.name.as_str(), c.value.expose_secret().to_owned()))
+            .map(|c| {
+                (
+                    c.line,
+                    c.key.name.as_str(),
+                    c.key.value.expose_secret().to_owned(),
+                )
+            })
             .collect();
         assert_eq!(
             got,

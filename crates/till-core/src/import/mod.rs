@@ -64,12 +64,9 @@ impl ImportFormat {
 /// A key found in the file, not yet added.
 #[derive(Debug)]
 pub struct Candidate {
-    /// Where it was found (1-based line; for JSON, the item's position).
+    /// Where it was found (1-based line; for JSON and backups, the item's position).
     pub line: usize,
-    pub name: String,
-    pub value: SecretString,
-    pub notes: Option<String>,
-    pub tags: Vec<String>,
+    pub key: NewKey,
 }
 
 /// A line or item that cannot be imported, and why.
@@ -110,36 +107,49 @@ impl ImportPreview {
             self.problem(line, format!("'{name}': {error}"));
             return;
         }
-        if self.candidates.iter().any(|c| c.name == name) {
+        if self.candidates.iter().any(|c| c.key.name == name) {
             self.problem(
                 line,
                 format!("'{name}' appears twice in the file; the first one is kept"),
             );
             return;
         }
-        self.candidates.push(Candidate {
-            line,
-            name,
-            value,
-            notes: notes.filter(|n| !n.trim().is_empty()),
-            tags,
-        });
+        let mut key = NewKey::new(name, value);
+        key.notes = notes.filter(|n| !n.trim().is_empty());
+        key.tags = tags;
+        self.candidates.push(Candidate { line, key });
+    }
+
+    /// The keys of an opened backup, with their metadata, numbered from 1.
+    pub fn from_backup(keys: &[crate::backup::BackedUpKey]) -> Self {
+        Self {
+            candidates: keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| Candidate {
+                    line: i + 1,
+                    key: k.to_new_key(),
+                })
+                .collect(),
+            problems: Vec::new(),
+        }
     }
 }
 
 impl Candidate {
-    /// The provider its value is recognised as, if any.
+    /// The provider: as given (backups), else recognised from the value.
     pub fn provider(&self) -> Option<String> {
-        catalog::recognize(self.value.expose_secret()).map(|r| r.provider_id)
+        self.key
+            .provider
+            .clone()
+            .or_else(|| catalog::recognize(self.key.value.expose_secret()).map(|r| r.provider_id))
     }
 
     /// The key to add.
     pub fn into_new_key(self) -> NewKey {
         let provider = self.provider();
-        let mut key = NewKey::new(self.name, self.value);
+        let mut key = self.key;
         key.provider = provider;
-        key.notes = self.notes;
-        key.tags = self.tags;
         key
     }
 }

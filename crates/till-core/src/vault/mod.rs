@@ -544,14 +544,49 @@ impl Vault {
         Ok(ImportReport { added, skipped })
     }
 
-    /// Opens a key's value for use; `action` says what for (reveal, copy) and is audited.
-    pub fn use_value(
+    /// Every key with its value, for an encrypted backup; audited as an export.
+    pub fn export_all(
         &mut self,
-        name: &str,
+        detail: &str,
+    ) -> Result<Vec<crate::backup::BackedUpKey>, TillError> {
+        let mut out = Vec::with_capacity(self.inventory.len());
+        for meta in &self.inventory {
+            let value = self.open_value(meta)?;
+            out.push(crate::backup::BackedUpKey {
+                meta: meta.clone(),
+                value: value.expose_secret().to_owned(),
+            });
+        }
+        self.record(AuditAction::Export, None, Some(detail.to_owned()))?;
+        Ok(out)
+    }
+
+    /// Records an action that changed nothing else (export, copy) in the audit log.
+    pub fn record(
+        &mut self,
         action: AuditAction,
+        key: Option<&KeyMeta>,
         detail: Option<String>,
-    ) -> Result<SecretString, TillError> {
-        let meta = self.find(name)?.clone();
+    ) -> Result<(), TillError> {
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&self.path, e))?;
+        let details = match key {
+            Some(meta) => key_event(action, meta, detail),
+            None => AuditDetails {
+                action,
+                key_id: None,
+                key_name: None,
+                detail,
+            },
+        };
+        append_audit(&tx, &self.path, &self.keys, now, details)?;
+        tx.commit().map_err(|e| db_error(&self.path, e))
+    }
+
+    fn open_value(&self, meta: &KeyMeta) -> Result<SecretString, TillError> {
         let sealed: Vec<u8> = self
             .conn
             .query_row(
@@ -564,20 +599,20 @@ impl Vault {
             .map_err(|e| self.corrupt(format!("value of '{}': {e}", meta.name)))?;
         let text = String::from_utf8(plaintext.to_vec())
             .map_err(|_| self.corrupt(format!("value of '{}' is not text", meta.name)))?;
-        let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| db_error(&self.path, e))?;
-        append_audit(
-            &tx,
-            &self.path,
-            &self.keys,
-            now,
-            key_event(action, &meta, detail),
-        )?;
-        tx.commit().map_err(|e| db_error(&self.path, e))?;
         Ok(SecretString::from(text))
+    }
+
+    /// Opens a key's value for use; `action` says what for (reveal, copy) and is audited.
+    pub fn use_value(
+        &mut self,
+        name: &str,
+        action: AuditAction,
+        detail: Option<String>,
+    ) -> Result<SecretString, TillError> {
+        let meta = self.find(name)?.clone();
+        let value = self.open_value(&meta)?;
+        self.record(action, Some(&meta), detail)?;
+        Ok(value)
     }
 
     /// Deletes a key and its value.

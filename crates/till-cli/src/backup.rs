@@ -1,0 +1,182 @@
+//! `till export` and restoring with `till import FILE --format till`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+use till_core::backup;
+use till_core::model::KeyView;
+use till_core::vault::AuditAction;
+use till_core::TillError;
+
+use crate::cli::Context;
+use crate::input::{kdf_for_new_vault, open_vault, prompt_password, Stdin};
+
+/// Arguments of `till export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to write the export.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Write a CSV of metadata only (names, providers, dates, fingerprints; no values)
+    /// instead of an encrypted backup.
+    #[arg(long)]
+    metadata_csv: bool,
+}
+
+/// The backup password: the next stdin line, or asked twice on the terminal.
+fn backup_password(stdin: &mut Stdin, confirm: bool) -> Result<SecretString, TillError> {
+    if let Some(password) = stdin.next_secret_line() {
+        return Ok(password);
+    }
+    let missing = TillError::PasswordRequired {
+        why: "the backup password was not on standard input (the line after the master password)",
+    };
+    let first = prompt_password("Backup password: ")?.ok_or(missing)?;
+    if confirm {
+        let again = prompt_password("Repeat it: ")?.unwrap_or_default();
+        if again.expose_secret() != first.expose_secret() {
+            return Err(TillError::InvalidInput {
+                what: "the two backup passwords differ: nothing was written".into(),
+            });
+        }
+    }
+    Ok(first)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TillError> {
+    use std::io::Write;
+    let storage = |source| TillError::Storage {
+        path: path.to_owned(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::AlreadyExists => TillError::InvalidInput {
+            what: format!(
+                "{} already exists: choose another name, Till will not overwrite it",
+                path.display()
+            ),
+        },
+        _ => storage(source),
+    })?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(storage)
+}
+
+/// `till export`.
+pub fn export(context: &Context, args: ExportArgs) -> Result<(), TillError> {
+    let mut stdin = Stdin::read(context, !std::io::stdin().is_terminal())?;
+    let mut vault = open_vault(context, &stdin)?;
+    if args.metadata_csv {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let csv_error = |e: csv::Error| TillError::Internal {
+            what: e.to_string(),
+        };
+        writer
+            .write_record([
+                "name",
+                "provider",
+                "environment",
+                "owner",
+                "scopes",
+                "fingerprint",
+                "created_at",
+                "last_rotated_at",
+                "next_rotation_due",
+                "expires_at",
+                "status",
+            ])
+            .map_err(csv_error)?;
+        for key in vault.keys().iter().map(KeyView::from) {
+            let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
+                d.map(|d| d.to_rfc3339()).unwrap_or_default()
+            };
+            writer
+                .write_record([
+                    key.name.clone(),
+                    key.provider.clone(),
+                    key.environment.clone(),
+                    key.owner.clone().unwrap_or_default(),
+                    key.scopes.join(" "),
+                    key.fingerprint.clone(),
+                    key.created_at.to_rfc3339(),
+                    key.last_rotated_at.to_rfc3339(),
+                    date(key.next_rotation_due),
+                    date(key.expires_at),
+                    format!("{:?}", key.status).to_lowercase(),
+                ])
+                .map_err(csv_error)?;
+        }
+        let bytes = writer.into_inner().map_err(|e| TillError::Internal {
+            what: e.to_string(),
+        })?;
+        write_private(&args.out, &bytes)?;
+        vault.record(
+            AuditAction::Export,
+            None,
+            Some(format!("metadata CSV to {}", args.out.display())),
+        )?;
+        eprintln!(
+            "Wrote metadata of {} key(s), no values, to {}.",
+            vault.keys().len(),
+            args.out.display()
+        );
+        return Ok(());
+    }
+    let password = backup_password(&mut stdin, true)?;
+    let keys = vault.export_all(&format!("encrypted backup to {}", args.out.display()))?;
+    let bytes = backup::seal(&keys, &password, kdf_for_new_vault(), context.clock.now())?;
+    write_private(&args.out, &bytes)?;
+    eprintln!(
+        "Wrote an encrypted backup of {} key(s) to {}. Restore it with: till import {} --format till",
+        keys.len(),
+        args.out.display(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// `till import FILE --format till`: restores a backup into this vault.
+pub fn restore(
+    context: &Context,
+    file: &Path,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<(), TillError> {
+    let mut stdin = Stdin::read(context, !std::io::stdin().is_terminal())?;
+    let password = backup_password(&mut stdin, false)?;
+    let keys = backup::open(bytes, &password)?;
+    eprintln!("{} key(s) in the backup:", keys.len());
+    for key in &keys {
+        eprintln!(
+            "  {}  ({}, {})",
+            key.meta.name, key.meta.provider, key.meta.fingerprint
+        );
+    }
+    if dry_run {
+        eprintln!("Dry run: nothing was imported.");
+        return Ok(());
+    }
+    let mut vault = open_vault(context, &stdin)?;
+    let source = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let preview = till_core::import::ImportPreview::from_backup(&keys);
+    let report = vault.import(preview, &source)?;
+    for problem in &report.skipped {
+        eprintln!("  skipped {}: {}", problem.line, problem.message);
+    }
+    eprintln!(
+        "Restored {} key(s) from {}.",
+        report.added.len(),
+        file.display()
+    );
+    Ok(())
+}
