@@ -49,7 +49,7 @@ fn main() {
     let password = SecretString::from("bench password");
     let clock = Arc::new(SystemClock);
 
-    let kdf = KdfParams::calibrate(Duration::from_millis(500));
+    let kdf = KdfParams::calibrate(Duration::from_secs(1));
     let kdf_time = median(3, || {
         derive_key(&password, b"0123456789abcdef", kdf).unwrap();
     });

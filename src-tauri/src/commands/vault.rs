@@ -43,8 +43,8 @@ pub async fn setup_vault(
         } else {
             None
         };
-        let kdf =
-            till_core::crypto::kdf::KdfParams::calibrate(std::time::Duration::from_millis(500));
+        // Lands between 0.5 and 1 s on this machine.
+        let kdf = till_core::crypto::kdf::KdfParams::calibrate(std::time::Duration::from_secs(1));
         Vault::create(
             &state.paths,
             &password,
