@@ -45,6 +45,8 @@ enum Command {
         #[arg(long)]
         no_keyring: bool,
     },
+    /// Change the master password (the vault's records are not re-encrypted).
+    Passwd,
     /// Add a key; its value comes from standard input or a file, never the command line.
     Add(keys::AddArgs),
     /// List keys (names, providers, fingerprints and dates; never values).
@@ -104,6 +106,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
     match cli.command {
         Command::Status { json } => status::print(&context, json).map(|()| ExitCode::SUCCESS),
         Command::Init { no_keyring } => init::run(&context, no_keyring).map(|()| ExitCode::SUCCESS),
+        Command::Passwd => init::change_password(&context).map(|()| ExitCode::SUCCESS),
         Command::Add(args) => keys::add(&context, args).map(|()| ExitCode::SUCCESS),
         Command::List { json } => keys::list(&context, json).map(|()| ExitCode::SUCCESS),
         Command::Get { name } => keys::get(&context, &name).map(|()| ExitCode::SUCCESS),

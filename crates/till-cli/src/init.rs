@@ -63,3 +63,20 @@ fn ask_new_password() -> Result<secrecy::SecretString, TillError> {
     }
     Ok(first)
 }
+
+/// `till passwd`: a new master password. The current one (or the keyring) opens the
+/// vault; the new one is the next stdin line, or asked twice on the terminal.
+pub fn change_password(context: &Context) -> Result<(), TillError> {
+    let mut stdin = Stdin::read(
+        context,
+        !std::io::IsTerminal::is_terminal(&std::io::stdin()),
+    )?;
+    let mut vault = crate::input::open_vault(context, &stdin)?;
+    let new = match stdin.next_secret_line() {
+        Some(password) => password,
+        None => ask_new_password()?,
+    };
+    vault.change_password(&new, kdf_for_new_vault())?;
+    eprintln!("Changed the master password. Keys were not re-encrypted; the keyring still opens the vault if it did before.");
+    Ok(())
+}

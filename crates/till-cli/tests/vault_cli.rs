@@ -422,3 +422,21 @@ fn an_encrypted_backup_restores_into_a_new_vault_and_a_csv_holds_no_values() {
     assert_eq!(list[0]["scopes"][0], "anthropic:messages:write");
     assert_eq!(list[0]["env"], "prod");
 }
+
+#[test]
+fn passwd_changes_the_master_password() {
+    let home = Home::new();
+    home.init();
+    let out = home.with_password(&["passwd"], "the new passphrase\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_one_line_error(
+        &home.with_password(&["list"], ""),
+        1,
+        "wrong master password",
+    );
+    let out = home.run(
+        &["--password-stdin", "list", "--json"],
+        b"the new passphrase\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}

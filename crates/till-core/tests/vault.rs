@@ -454,3 +454,55 @@ fn the_os_keyring_opens_the_vault() {
     let err = Vault::open(&paths, Unlock::Keyring(&reopened), clock()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::PasswordRequired);
 }
+
+#[test]
+fn changing_the_password_rewraps_without_touching_records() {
+    let f = fixture();
+    let mut vault = create(&f, true);
+    vault
+        .add(new_key("k", "value-for-rewrap-0123456789"))
+        .unwrap();
+    let records_before: Vec<Vec<u8>> = {
+        let conn = db(&f);
+        let mut st = conn
+            .prepare("SELECT sealed FROM records ORDER BY id, kind")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let new_password = SecretString::from("a brand new passphrase");
+    vault
+        .change_password(&new_password, KdfParams::OWASP_FLOOR)
+        .unwrap();
+    let err = vault
+        .change_password(&SecretString::from("short"), KdfParams::OWASP_FLOOR)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    drop(vault);
+
+    let records_after: Vec<Vec<u8>> = {
+        let conn = db(&f);
+        let mut st = conn
+            .prepare("SELECT sealed FROM records ORDER BY id, kind")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(records_before, records_after, "no record was re-encrypted");
+    let err = Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::WrongPassword);
+    let mut vault = Vault::open(&f.paths, Unlock::Password(&new_password), clock()).unwrap();
+    assert_eq!(
+        vault
+            .use_value("k", AuditAction::Reveal, None)
+            .unwrap()
+            .expose_secret(),
+        "value-for-rewrap-0123456789"
+    );
+    drop(vault);
+    Vault::open(&f.paths, Unlock::Keyring(&f.keyring), clock()).unwrap();
+}

@@ -71,6 +71,8 @@ pub struct Vault {
     path: PathBuf,
     state_dir: PathBuf,
     vault_id: String,
+    /// Kept (zeroized on drop) only so the password can be changed by rewrapping it.
+    vault_key: SecretKey,
     keys: SubKeys,
     clock: Arc<dyn Clock>,
     inventory: Vec<KeyMeta>,
@@ -244,6 +246,7 @@ impl Vault {
             path: path.to_owned(),
             state_dir: paths.state_dir.clone(),
             vault_id,
+            vault_key,
             keys,
             clock,
             inventory: Vec::new(),
@@ -293,13 +296,13 @@ impl Vault {
             .map_err(|e| corrupt_or_db(&path, e, "the vault's header row is missing"))?;
         let vault_key = unwrap_vault_key(&conn, &path, &vault_id, unlock, &paths.state_dir, now)?;
         let keys = SubKeys::derive(&vault_key, vault_id.as_bytes());
-        drop(vault_key);
 
         let mut vault = Self {
             conn,
             path,
             state_dir: paths.state_dir.clone(),
             vault_id,
+            vault_key,
             keys,
             clock,
             inventory: Vec::new(),
@@ -559,6 +562,53 @@ impl Vault {
         }
         self.record(AuditAction::Export, None, Some(detail.to_owned()))?;
         Ok(out)
+    }
+
+    /// Changes the master password: the vault key is rewrapped under the new password;
+    /// no record is re-encrypted. The keyring wrap, if any, is untouched.
+    pub fn change_password(&mut self, new: &SecretString, kdf: KdfParams) -> Result<(), TillError> {
+        if new.expose_secret().chars().count() < 8 {
+            return Err(TillError::InvalidInput {
+                what: "the new master password is shorter than 8 characters: use a passphrase"
+                    .into(),
+            });
+        }
+        let mut salt = [0u8; SALT_LEN];
+        fill_random(&mut salt);
+        let kek = derive_key(new, &salt, kdf).map_err(|e| TillError::Internal {
+            what: e.to_string(),
+        })?;
+        let sealed = envelope::seal(
+            &kek,
+            &wrap_aad(WRAP_PASSWORD, &self.vault_id),
+            self.vault_key.expose(),
+        );
+        let kdf_json = serde_json::to_string(&kdf).map_err(|e| TillError::Internal {
+            what: e.to_string(),
+        })?;
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&self.path, e))?;
+        tx.execute(
+            "UPDATE wraps SET kdf_params = ?1, salt = ?2, sealed_key = ?3 WHERE kind = ?4",
+            params![kdf_json, salt.as_slice(), sealed, WRAP_PASSWORD],
+        )
+        .map_err(|e| db_error(&self.path, e))?;
+        append_audit(
+            &tx,
+            &self.path,
+            &self.keys,
+            now,
+            AuditDetails {
+                action: AuditAction::Edit,
+                key_id: None,
+                key_name: None,
+                detail: Some("master password changed".into()),
+            },
+        )?;
+        tx.commit().map_err(|e| db_error(&self.path, e))
     }
 
     /// Records an action that changed nothing else (export, copy) in the audit log.
