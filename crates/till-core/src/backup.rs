@@ -185,6 +185,7 @@ mod tests {
                 last_audited_at: None,
                 fingerprint: "rk_…abcd".into(),
                 value_hmac: String::new(),
+                history: Vec::new(),
             },
             value: "rk_live_backup_secret_value".into(),
         }

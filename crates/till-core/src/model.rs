@@ -54,6 +54,38 @@ pub struct KeyMeta {
     /// Keyed hash of the value (HMAC), to spot the same value stored twice.
     #[serde(default)]
     pub value_hmac: String,
+    /// Earlier values, newest first: fingerprints and when they were replaced.
+    #[serde(default)]
+    pub history: Vec<RetiredValue>,
+}
+
+/// A value that was replaced: what it looked like, and until when it can be restored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RetiredValue {
+    pub fingerprint: String,
+    pub retired_at: DateTime<Utc>,
+    /// The value itself is kept (sealed) until then, for a rollback.
+    pub keep_until: DateTime<Utc>,
+    #[ts(skip)]
+    #[serde(default)]
+    pub value_hmac: String,
+}
+
+/// Changes to a key's details; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+#[ts(export)]
+pub struct KeyChanges {
+    pub name: Option<String>,
+    pub provider: Option<String>,
+    pub environment: Option<String>,
+    pub owner: Option<String>,
+    pub purpose: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub tags: Option<Vec<String>>,
+    pub notes: Option<String>,
+    pub rotate_every_days: Option<u32>,
+    pub audit_every_days: Option<u32>,
 }
 
 impl KeyMeta {
@@ -100,6 +132,7 @@ pub struct KeyView {
     pub last_audited_at: Option<DateTime<Utc>>,
     pub next_rotation_due: Option<DateTime<Utc>>,
     pub fingerprint: String,
+    pub history: Vec<RetiredValue>,
 }
 
 impl From<&KeyMeta> for KeyView {
@@ -125,6 +158,7 @@ impl From<&KeyMeta> for KeyView {
             last_audited_at: k.last_audited_at,
             next_rotation_due: k.next_rotation_due(),
             fingerprint: k.fingerprint.clone(),
+            history: k.history.clone(),
         }
     }
 }

@@ -506,3 +506,107 @@ fn changing_the_password_rewraps_without_touching_records() {
     drop(vault);
     Vault::open(&f.paths, Unlock::Keyring(&f.keyring), clock()).unwrap();
 }
+
+#[test]
+fn editing_replacing_and_rolling_back_keep_a_history() {
+    let f = fixture();
+    let mut vault = create(&f, false);
+    vault
+        .add(new_key("deploy", "ghp_firstvalue0123456789abcdefABCD"))
+        .unwrap();
+    vault
+        .add(new_key("other", "other-value-0123456789abcdef"))
+        .unwrap();
+
+    let changes = till_core::model::KeyChanges {
+        name: Some("deploy bot".into()),
+        owner: Some("grace".into()),
+        scopes: Some(vec!["github:contents:read".into()]),
+        rotate_every_days: Some(30),
+        ..Default::default()
+    };
+    let meta = vault.edit("deploy", changes).unwrap();
+    assert_eq!(
+        (meta.name.as_str(), meta.owner.as_deref()),
+        ("deploy bot", Some("grace"))
+    );
+    let clash = till_core::model::KeyChanges {
+        name: Some("other".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        vault.edit("deploy bot", clash).unwrap_err().code(),
+        ErrorCode::Conflict
+    );
+
+    let meta = vault
+        .replace_value(
+            "deploy bot",
+            SecretString::from("ghp_secondvalue0123456789abcdefWXYZ"),
+        )
+        .unwrap();
+    assert_eq!(meta.fingerprint, "ghp_…WXYZ");
+    assert_eq!(meta.history[0].fingerprint, "ghp_…ABCD");
+    assert_eq!(
+        meta.history[0].keep_until.to_rfc3339(),
+        "2026-12-04T09:00:00+00:00"
+    );
+    let same = vault.replace_value(
+        "deploy bot",
+        SecretString::from("ghp_secondvalue0123456789abcdefWXYZ"),
+    );
+    assert!(same
+        .unwrap_err()
+        .to_string()
+        .contains("same as the current"));
+
+    let meta = vault.rollback("deploy bot").unwrap();
+    assert_eq!(meta.fingerprint, "ghp_…ABCD");
+    let value = vault
+        .use_value("deploy bot", AuditAction::Reveal, None)
+        .unwrap();
+    assert_eq!(value.expose_secret(), "ghp_firstvalue0123456789abcdefABCD");
+    drop(vault);
+
+    // Everything survives a reopen, and the log tells the story.
+    let vault = Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap();
+    assert_eq!(vault.find("deploy bot").unwrap().history.len(), 2);
+    let details: Vec<_> = vault
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.detail)
+        .collect();
+    assert!(
+        details.iter().any(|d| d.contains("renamed from 'deploy'")),
+        "{details:?}"
+    );
+    assert!(
+        details
+            .iter()
+            .any(|d| d.starts_with("value replaced; the old one (ghp_…ABCD)")),
+        "{details:?}"
+    );
+    assert!(
+        details.iter().any(|d| d.starts_with("rolled back")),
+        "{details:?}"
+    );
+    drop(vault);
+
+    // Past the window there is nothing to roll back to.
+    let later = Arc::new(FixedClock("2026-12-20T09:00:00Z".parse().unwrap()));
+    let mut vault = Vault::open(&f.paths, Unlock::Password(&password()), later).unwrap();
+    assert!(vault
+        .rollback("deploy bot")
+        .unwrap_err()
+        .to_string()
+        .contains("rollback window"));
+    let kept: i64 = db(&f)
+        .query_row(
+            "SELECT COUNT(*) FROM records WHERE kind = 'previous'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, 0, "the expired previous value was deleted at unlock");
+}

@@ -25,7 +25,7 @@ use crate::error::TillError;
 use crate::import::{ImportPreview, ImportProblem};
 use crate::keyring::Keyring;
 use crate::model::{
-    display_fingerprint, validate_name, validate_value, KeyMeta, KeyStatus, NewKey,
+    display_fingerprint, validate_name, validate_value, KeyChanges, KeyMeta, KeyStatus, NewKey,
 };
 use crate::paths::TillPaths;
 use crate::status::VAULT_FILE_NAME;
@@ -38,6 +38,11 @@ const WRAP_PASSWORD: &str = "password";
 const WRAP_KEYRING: &str = "keyring";
 const KIND_KEY: &str = "key";
 const KIND_VALUE: &str = "value";
+/// The value a rotation replaced, kept sealed for the rollback window.
+const KIND_PREVIOUS: &str = "previous";
+
+/// How long a replaced value is kept for a rollback.
+pub const ROLLBACK_WINDOW_DAYS: i64 = 7;
 
 /// What an import added and what it left out (with line numbers).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
@@ -332,6 +337,12 @@ impl Vault {
                 },
             )?;
         }
+        // Replaced values past their rollback window are not kept any longer.
+        tx.execute(
+            "DELETE FROM records WHERE kind = ?1 AND next_due_at < ?2",
+            params![KIND_PREVIOUS, now.to_rfc3339()],
+        )
+        .map_err(|e| db_error(&self.path, e))?;
         append_audit(
             &tx,
             &self.path,
@@ -465,6 +476,7 @@ impl Vault {
             last_audited_at: None,
             fingerprint: display_fingerprint(value),
             value_hmac,
+            history: Vec::new(),
         };
         Ok((meta, new.value))
     }
@@ -609,6 +621,217 @@ impl Vault {
             },
         )?;
         tx.commit().map_err(|e| db_error(&self.path, e))
+    }
+
+    /// Changes a key's details (not its value). Renaming checks for a clash.
+    pub fn edit(&mut self, name: &str, changes: KeyChanges) -> Result<KeyMeta, TillError> {
+        let mut meta = self.find(name)?.clone();
+        let mut changed = Vec::new();
+        if let Some(new_name) = changes
+            .name
+            .map(|n| n.trim().to_owned())
+            .filter(|n| *n != meta.name)
+        {
+            validate_name(&new_name)?;
+            if self.inventory.iter().any(|k| k.name == new_name) {
+                return Err(TillError::DuplicateName { name: new_name });
+            }
+            changed.push(format!("renamed from '{}'", meta.name));
+            meta.name = new_name;
+        }
+        if let Some(provider) = changes.provider.filter(|p| *p != meta.provider) {
+            if catalog::provider(&provider).is_none() {
+                return Err(TillError::InvalidInput {
+                    what: format!("unknown provider '{provider}'"),
+                });
+            }
+            meta.provider = provider;
+            changed.push("provider".into());
+        }
+        let blank_to_none = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        macro_rules! apply {
+            ($field:ident, $value:expr, $label:literal) => {
+                if let Some(value) = $value {
+                    if meta.$field != value {
+                        meta.$field = value;
+                        changed.push($label.to_string());
+                    }
+                }
+            };
+        }
+        apply!(environment, changes.environment, "environment");
+        apply!(owner, changes.owner.map(blank_to_none), "owner");
+        apply!(purpose, changes.purpose.map(blank_to_none), "purpose");
+        apply!(notes, changes.notes.map(blank_to_none), "notes");
+        apply!(scopes, changes.scopes, "scopes");
+        apply!(tags, changes.tags, "tags");
+        apply!(
+            rotate_every_days,
+            changes
+                .rotate_every_days
+                .map(|d| Some(d).filter(|d| *d > 0)),
+            "rotation interval"
+        );
+        apply!(
+            audit_every_days,
+            changes.audit_every_days.map(|d| Some(d).filter(|d| *d > 0)),
+            "audit interval"
+        );
+        if changed.is_empty() {
+            return Ok(meta);
+        }
+        meta.updated_at = self.clock.now();
+        self.save_meta(
+            &meta,
+            AuditAction::Edit,
+            Some(format!("changed {}", changed.join(", "))),
+            None,
+        )?;
+        Ok(meta)
+    }
+
+    /// Replaces a key's value (a rotation): the old value's fingerprint goes into the
+    /// history and the value itself is kept sealed for [`ROLLBACK_WINDOW_DAYS`].
+    pub fn replace_value(&mut self, name: &str, value: SecretString) -> Result<KeyMeta, TillError> {
+        self.swap_value(name, value, "value replaced".into())
+    }
+
+    fn swap_value(
+        &mut self,
+        name: &str,
+        value: SecretString,
+        reason: String,
+    ) -> Result<KeyMeta, TillError> {
+        validate_value(&value)?;
+        let mut meta = self.find(name)?.clone();
+        let value_hmac = hex(&mac(
+            &self.keys.fingerprint,
+            &[value.expose_secret().as_bytes()],
+        ));
+        if value_hmac == meta.value_hmac {
+            return Err(TillError::InvalidInput {
+                what: "the new value is the same as the current one: paste the new key".into(),
+            });
+        }
+        if let Some(twin) = self.inventory.iter().find(|k| k.value_hmac == value_hmac) {
+            return Err(TillError::InvalidInput {
+                what: format!("this value is already stored as '{}'", twin.name),
+            });
+        }
+        let previous = self.open_value(&meta)?;
+        let now = self.clock.now();
+        let keep_until = now + Duration::days(ROLLBACK_WINDOW_DAYS);
+        meta.history.insert(
+            0,
+            crate::model::RetiredValue {
+                fingerprint: meta.fingerprint.clone(),
+                retired_at: now,
+                keep_until,
+                value_hmac: meta.value_hmac.clone(),
+            },
+        );
+        meta.fingerprint = display_fingerprint(value.expose_secret());
+        meta.value_hmac = value_hmac;
+        meta.last_rotated_at = now;
+        meta.updated_at = now;
+        let detail = format!(
+            "{reason}; the old one ({}) is kept until {}",
+            meta.history[0].fingerprint,
+            keep_until.format("%Y-%m-%d")
+        );
+        self.save_meta(
+            &meta,
+            AuditAction::Edit,
+            Some(detail),
+            Some((value, previous, keep_until)),
+        )?;
+        Ok(meta)
+    }
+
+    /// Writes changed metadata (and, for a new value, the value and the kept previous
+    /// one) with its audit entry, in one transaction, and updates the inventory.
+    fn save_meta(
+        &mut self,
+        meta: &KeyMeta,
+        action: AuditAction,
+        detail: Option<String>,
+        new_value: Option<(SecretString, SecretString, DateTime<Utc>)>,
+    ) -> Result<(), TillError> {
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_error(&self.path, e))?;
+        write_key(&tx, &self.path, &self.keys, meta)?;
+        if let Some((value, previous, keep_until)) = new_value {
+            for (kind, text, due) in [
+                (KIND_VALUE, value, None),
+                (KIND_PREVIOUS, previous, Some(keep_until)),
+            ] {
+                let sealed = envelope::seal(
+                    &self.keys.seal,
+                    &record_aad(kind, &meta.id),
+                    text.expose_secret().as_bytes(),
+                );
+                tx.execute(
+                    "INSERT INTO records (id, kind, created_at, updated_at, next_due_at, sealed)
+                     VALUES (?1, ?2, ?3, ?3, ?4, ?5)
+                     ON CONFLICT (id, kind) DO UPDATE SET
+                       updated_at = excluded.updated_at, next_due_at = excluded.next_due_at,
+                       sealed = excluded.sealed",
+                    params![
+                        meta.id,
+                        kind,
+                        now.to_rfc3339(),
+                        due.map(|d| d.to_rfc3339()),
+                        sealed
+                    ],
+                )
+                .map_err(|e| db_error(&self.path, e))?;
+            }
+        }
+        append_audit(
+            &tx,
+            &self.path,
+            &self.keys,
+            now,
+            key_event(action, meta, detail),
+        )?;
+        tx.commit().map_err(|e| db_error(&self.path, e))?;
+        if let Some(slot) = self.inventory.iter_mut().find(|k| k.id == meta.id) {
+            *slot = meta.clone();
+        }
+        sort_by_name(&mut self.inventory);
+        Ok(())
+    }
+
+    /// Puts back the value the last rotation replaced, while it is still kept.
+    pub fn rollback(&mut self, name: &str) -> Result<KeyMeta, TillError> {
+        let meta = self.find(name)?.clone();
+        let now = self.clock.now();
+        let Some(last) = meta.history.first().filter(|h| h.keep_until > now) else {
+            return Err(TillError::InvalidInput {
+                what: format!("'{name}' has no earlier value within the {ROLLBACK_WINDOW_DAYS}-day rollback window"),
+            });
+        };
+        let sealed: Vec<u8> = self
+            .conn
+            .query_row(
+                "SELECT sealed FROM records WHERE id = ?1 AND kind = ?2",
+                params![meta.id, KIND_PREVIOUS],
+                |r| r.get(0),
+            )
+            .map_err(|e| corrupt_or_db(&self.path, e, "the kept previous value is missing"))?;
+        let plaintext = envelope::open(
+            &self.keys.seal,
+            &record_aad(KIND_PREVIOUS, &meta.id),
+            &sealed,
+        )
+        .map_err(|e| self.corrupt(format!("previous value of '{name}': {e}")))?;
+        let previous = String::from_utf8(plaintext.to_vec())
+            .map_err(|_| self.corrupt(format!("previous value of '{name}' is not text")))?;
+        let detail = format!("rolled back to the earlier value {}", last.fingerprint);
+        self.swap_value(name, SecretString::from(previous), detail)
     }
 
     /// Records an action that changed nothing else (export, copy) in the audit log.
