@@ -14,6 +14,11 @@ const COMMANDS: &[&str] = &[
     "delete_key",
     "audit_log",
     "list_providers",
+    "edit_key",
+    "replace_key_value",
+    "rollback_key",
+    "preview_import",
+    "apply_import",
 ];
 
 fn main() {

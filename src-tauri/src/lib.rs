@@ -43,6 +43,11 @@ pub fn run() -> Result<i32, StartupError> {
             commands::vault::delete_key,
             commands::vault::audit_log,
             commands::vault::list_providers,
+            commands::vault::edit_key,
+            commands::vault::replace_key_value,
+            commands::vault::rollback_key,
+            commands::vault::preview_import,
+            commands::vault::apply_import,
         ])
         .setup(|app| {
             tray::create(app.handle())?;

@@ -2,7 +2,7 @@
 // search, reveal (audited), lock from the window, see the tray follow, unlock again.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ARTIFACTS, CLI, launchTill } from "./support/app.mjs";
@@ -12,6 +12,8 @@ import { waitFor } from "./support/wait.mjs";
 const PASSWORD = "maple orbit canyon lantern 42";
 const STRIPE = "rk_live_51Hq2ZtLmNoPqRsTuVwXyZ0aB1c";
 const GITHUB = "ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210";
+const GITHUB_NEW = "ghp_NewNewNewNewNewNewNewNewNewNewWXYZ";
+const OPENAI = `sk-proj-${"Q".repeat(48)}`;
 
 const shot = (browser, name) => browser.saveScreenshot(join(ARTIFACTS, name));
 
@@ -101,10 +103,47 @@ describe("the vault in the window", () => {
     await shot(browser, "13-revealed.png");
   });
 
+  it("imports a .env file after showing what it found and what it cannot use", async () => {
+    const envFile = join(till.home, "..", `import-${Date.now()}.env`);
+    writeFileSync(envFile, `OPENAI_API_KEY=${OPENAI}\nthis line is broken\n`);
+    await $("import").click();
+    await $("import-file").setValue(envFile);
+    await $("import-preview").waitForDisplayed();
+    assert.match(await $("import-preview").getText(), /OPENAI_API_KEY\s*openai\s*sk-…QQQQ/);
+    assert.match(await $("import-problems").getText(), /Line 2: expected NAME=value/);
+    await shot(browser, "15-import-preview.png");
+    await $("import-accept").click();
+    await $("import-done").waitForDisplayed();
+    assert.match(await $("import-done").getText(), /Imported 1 key/);
+    await browser.$("button=Done").click();
+    await waitFor(
+      "three keys listed",
+      async () => (await browser.$$('[data-testid="key-row"]')).length === 3,
+    );
+  });
+
+  it("edits a key and replaces its value, keeping the old one for a rollback", async () => {
+    const rows = await browser.$$('[data-testid="key-row"]');
+    await rows[0].click(); // GitHub CI
+    await $("edit").click();
+    await $("edit-owner").setValue("platform team");
+    await $("edit-value").setValue(GITHUB_NEW);
+    await $("edit-submit").click();
+    await $("key-detail").waitForDisplayed();
+    assert.match(await $("key-fingerprint").getText(), /^ghp_…WXYZ$/);
+    assert.match(await $("value-history").getText(), /ghp_…3210/);
+    assert.match(await $("key-detail").getText(), /platform team/);
+    await shot(browser, "16-edited.png");
+    await $("rollback").click();
+    await waitFor("the old value back", async () =>
+      /ghp_…3210/.test(await $("key-fingerprint").getText()),
+    );
+  });
+
   it("keeps nothing readable on disk", () => {
     for (const file of filesUnder(till.home)) {
       const bytes = readFileSync(file);
-      for (const needle of [STRIPE, GITHUB, "Stripe billing", PASSWORD]) {
+      for (const needle of [STRIPE, GITHUB, GITHUB_NEW, OPENAI, "Stripe billing", PASSWORD]) {
         assert.equal(bytes.indexOf(needle), -1, `'${needle}' in plaintext in ${file}`);
       }
     }
@@ -123,8 +162,8 @@ describe("the vault in the window", () => {
     await $("unlock-password").setValue(PASSWORD);
     await $("unlock-submit").click();
     await waitFor(
-      "the inventory again",
-      async () => (await browser.$$('[data-testid="key-row"]')).length === 2,
+      "the inventory again, all three keys",
+      async () => (await browser.$$('[data-testid="key-row"]')).length === 3,
     );
   });
 

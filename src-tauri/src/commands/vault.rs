@@ -8,9 +8,10 @@
 use secrecy::SecretString;
 use tauri::{AppHandle, Manager, State};
 use till_core::catalog::{self, Provider, Recognition};
+use till_core::import::{self, ImportFormat, ImportPreview, PreviewView};
 use till_core::keyring::Keyring;
-use till_core::model::{KeyInput, KeyView, NewKey};
-use till_core::vault::{AuditAction, AuditEntry, Unlock, Vault};
+use till_core::model::{KeyChanges, KeyInput, KeyView, NewKey};
+use till_core::vault::{AuditAction, AuditEntry, ImportReport, Unlock, Vault};
 use till_core::{AppStatus, IpcError, TillError};
 
 use crate::error::CommandResult;
@@ -148,4 +149,71 @@ pub fn audit_log(state: State<'_, AppState>) -> CommandResult<Vec<AuditEntry>> {
 #[tauri::command]
 pub fn list_providers() -> Vec<Provider> {
     catalog::providers().to_vec()
+}
+
+/// Changes a key's details (not its value).
+#[tauri::command]
+pub fn edit_key(
+    state: State<'_, AppState>,
+    name: String,
+    changes: KeyChanges,
+) -> CommandResult<KeyView> {
+    state.with_vault(|vault| vault.edit(&name, changes).map(|meta| KeyView::from(&meta)))
+}
+
+/// Replaces a key's value; the old one is kept for the rollback window.
+#[tauri::command]
+pub fn replace_key_value(
+    state: State<'_, AppState>,
+    name: String,
+    value: String,
+) -> CommandResult<KeyView> {
+    let value = SecretString::from(value);
+    state.with_vault(|vault| {
+        vault
+            .replace_value(&name, value)
+            .map(|meta| KeyView::from(&meta))
+    })
+}
+
+/// Puts back the value the last replacement retired, within the rollback window.
+#[tauri::command]
+pub fn rollback_key(state: State<'_, AppState>, name: String) -> CommandResult<KeyView> {
+    state.with_vault(|vault| vault.rollback(&name).map(|meta| KeyView::from(&meta)))
+}
+
+fn parse_import(
+    file_name: &str,
+    content: &str,
+) -> Result<(ImportFormat, ImportPreview), TillError> {
+    let format = ImportFormat::guess(file_name, content.as_bytes()).ok_or_else(|| {
+        TillError::InvalidInput {
+            what: format!(
+                "cannot tell what kind of file {file_name} is: choose a .env file or a 1Password \
+                 CSV, Bitwarden JSON or KeePassXC CSV export"
+            ),
+        }
+    })?;
+    Ok((format, import::parse(format, content.as_bytes())?))
+}
+
+/// What a file would import: names, providers and fingerprints (never values), and every
+/// line that cannot be used. Nothing is stored.
+#[tauri::command]
+pub fn preview_import(file_name: String, content: String) -> CommandResult<PreviewView> {
+    let content = zeroize::Zeroizing::new(content);
+    let (format, preview) = parse_import(&file_name, &content)?;
+    Ok(preview.view(format))
+}
+
+/// Imports the valid keys of a file the user accepted in the preview.
+#[tauri::command]
+pub fn apply_import(
+    state: State<'_, AppState>,
+    file_name: String,
+    content: String,
+) -> CommandResult<ImportReport> {
+    let content = zeroize::Zeroizing::new(content);
+    let (_, preview) = parse_import(&file_name, &content)?;
+    state.with_vault(|vault| vault.import(preview, &file_name))
 }

@@ -23,6 +23,7 @@ const key = (name: string, extra: Partial<KeyView> = {}): KeyView => ({
   last_audited_at: null,
   next_rotation_due: null,
   fingerprint: "••••",
+  history: [],
   ...extra,
 });
 

@@ -154,6 +154,57 @@ impl Candidate {
     }
 }
 
+/// A candidate as the window's preview shows it: no value, only its fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CandidateView {
+    pub line: usize,
+    pub name: String,
+    pub provider: String,
+    pub fingerprint: String,
+}
+
+/// The import preview for the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PreviewView {
+    pub format: String,
+    pub candidates: Vec<CandidateView>,
+    pub problems: Vec<ImportProblem>,
+}
+
+impl ImportFormat {
+    /// The format's name, as `--format` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Env => "env",
+            Self::OnePasswordCsv => "1password-csv",
+            Self::BitwardenJson => "bitwarden-json",
+            Self::KeePassXcCsv => "keepassxc-csv",
+        }
+    }
+}
+
+impl ImportPreview {
+    /// What the window may see of this preview.
+    pub fn view(&self, format: ImportFormat) -> PreviewView {
+        PreviewView {
+            format: format.name().to_owned(),
+            candidates: self
+                .candidates
+                .iter()
+                .map(|c| CandidateView {
+                    line: c.line,
+                    name: c.key.name.clone(),
+                    provider: c.provider().unwrap_or_else(|| catalog::GENERIC.into()),
+                    fingerprint: crate::model::display_fingerprint(c.key.value.expose_secret()),
+                })
+                .collect(),
+            problems: self.problems.clone(),
+        }
+    }
+}
+
 /// Reads `bytes` in `format` into a preview. Fails only when the file as a whole cannot
 /// be read (not text, an encrypted export); line-level trouble goes into the preview.
 pub fn parse(format: ImportFormat, bytes: &[u8]) -> Result<ImportPreview, TillError> {

@@ -2,8 +2,11 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
+import type { ImportReport } from "./bindings/ImportReport";
+import type { KeyChanges } from "./bindings/KeyChanges";
 import type { KeyInput } from "./bindings/KeyInput";
 import type { KeyView } from "./bindings/KeyView";
+import type { PreviewView } from "./bindings/PreviewView";
 import type { Provider } from "./bindings/Provider";
 import type { Recognition } from "./bindings/Recognition";
 import { toIpcError } from "./errors";
@@ -34,3 +37,12 @@ export const revealKey = (name: string) => call<string>("reveal_key", { name });
 export const deleteKey = (name: string) => call<void>("delete_key", { name });
 export const auditLog = () => call<AuditEntry[]>("audit_log");
 export const listProviders = () => call<Provider[]>("list_providers");
+export const editKey = (name: string, changes: KeyChanges) =>
+  call<KeyView>("edit_key", { name, changes });
+export const replaceKeyValue = (name: string, value: string) =>
+  call<KeyView>("replace_key_value", { name, value });
+export const rollbackKey = (name: string) => call<KeyView>("rollback_key", { name });
+export const previewImport = (fileName: string, content: string) =>
+  call<PreviewView>("preview_import", { fileName, content });
+export const applyImport = (fileName: string, content: string) =>
+  call<ImportReport>("apply_import", { fileName, content });
