@@ -80,7 +80,10 @@ pub async fn unlock_vault(app: AppHandle, password: Option<String>) -> CommandRe
             }
         }
     })
-    .await?;
+    .await
+    .inspect_err(|error| {
+        tracing::warn!(code = ?error.code, "unlock failed");
+    })?;
     let state = app.state::<AppState>();
     state.set_unlocked(vault);
     tray::refresh(&app);

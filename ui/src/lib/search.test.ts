@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KeyView } from "./ipc/bindings/KeyView";
-import { filterKeys } from "./search";
+import { filterKeys, inEnvironment, sortKeys } from "./search";
 
 const key = (name: string, extra: Partial<KeyView> = {}): KeyView => ({
   id: name,
@@ -44,5 +44,28 @@ describe("filterKeys", () => {
   it("shows everything for an empty query and nothing for a miss", () => {
     expect(filterKeys(keys, "  ")).toHaveLength(2);
     expect(filterKeys(keys, "openai")).toHaveLength(0);
+  });
+});
+
+describe("sortKeys and inEnvironment", () => {
+  const keys = [
+    key("b", {
+      provider: "stripe",
+      environment: "prod",
+      next_rotation_due: "2027-03-01T00:00:00Z",
+    }),
+    key("a", { provider: "openai", environment: "dev" }),
+    key("c", { provider: "aws", environment: "prod", next_rotation_due: "2027-01-01T00:00:00Z" }),
+  ];
+
+  it("sorts by name, provider, or soonest rotation with undated keys last", () => {
+    expect(sortKeys(keys, "name").map((k) => k.name)).toEqual(["a", "b", "c"]);
+    expect(sortKeys(keys, "provider").map((k) => k.name)).toEqual(["c", "a", "b"]);
+    expect(sortKeys(keys, "next-rotation").map((k) => k.name)).toEqual(["c", "b", "a"]);
+  });
+
+  it("filters by environment, or not at all", () => {
+    expect(inEnvironment(keys, "prod").map((k) => k.name)).toEqual(["b", "c"]);
+    expect(inEnvironment(keys, "")).toHaveLength(3);
   });
 });

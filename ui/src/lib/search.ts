@@ -12,3 +12,22 @@ export function matchesQuery(key: KeyView, query: string): boolean {
 export function filterKeys(keys: KeyView[], query: string): KeyView[] {
   return keys.filter((key) => matchesQuery(key, query));
 }
+
+export type SortOrder = "name" | "next-rotation" | "provider";
+
+/** Keys in the chosen order; keys with no rotation date go last when sorting by it. */
+export function sortKeys(keys: KeyView[], order: SortOrder): KeyView[] {
+  const byName = (a: KeyView, b: KeyView) => a.name.localeCompare(b.name);
+  const sorted = [...keys];
+  if (order === "name") return sorted.sort(byName);
+  if (order === "provider")
+    return sorted.sort((a, b) => a.provider.localeCompare(b.provider) || byName(a, b));
+  const due = (k: KeyView) =>
+    k.next_rotation_due ? new Date(k.next_rotation_due).getTime() : Number.POSITIVE_INFINITY;
+  return sorted.sort((a, b) => due(a) - due(b) || byName(a, b));
+}
+
+/** Keys in one environment, or all of them for "". */
+export function inEnvironment(keys: KeyView[], environment: string): KeyView[] {
+  return environment === "" ? keys : keys.filter((k) => k.environment === environment);
+}

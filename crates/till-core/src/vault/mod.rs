@@ -83,6 +83,24 @@ pub struct Vault {
     inventory: Vec<KeyMeta>,
 }
 
+impl Drop for Vault {
+    /// The sub-keys zeroize themselves; this wipes the decrypted metadata too, so names,
+    /// owners and notes do not linger in freed memory after a lock.
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for key in &mut self.inventory {
+            key.name.zeroize();
+            key.owner.zeroize();
+            key.purpose.zeroize();
+            key.notes.zeroize();
+            key.scopes.zeroize();
+            key.places.zeroize();
+            key.tags.zeroize();
+            key.value_hmac.zeroize();
+        }
+    }
+}
+
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Vault")
