@@ -7,13 +7,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use till_core::clock::{clock_from_env, Clock};
+use till_core::settings::Settings;
 use till_core::vault::Vault;
 use till_core::{AppStatus, IpcError, TillError, TillPaths};
 
 use crate::error::StartupError;
-
-/// Lock after this long without a user action, unless `TILL_AUTO_LOCK_SECS` says otherwise.
-const DEFAULT_AUTO_LOCK: Duration = Duration::from_secs(15 * 60);
 
 /// Till's process-wide state, managed by Tauri.
 pub struct AppState {
@@ -34,17 +32,26 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Reads `TILL_HOME`/XDG, `TILL_NOW` and `TILL_AUTO_LOCK_SECS`; fails early with a
-    /// clear message if any is unusable.
+    /// Reads `TILL_HOME`/XDG, `TILL_NOW`, `settings.toml` and `TILL_AUTO_LOCK_SECS` (which
+    /// overrides the setting, for tests); fails early if the paths or clock are unusable.
     pub fn from_env() -> Result<Self, StartupError> {
         let paths = TillPaths::from_env(None)?;
         paths.ensure_exist()?;
         let clock: Arc<dyn Clock> = Arc::from(clock_from_env()?);
+        let settings = Settings::load(&paths).unwrap_or_else(|error| {
+            tracing::warn!(%error, "using default settings");
+            Settings::default()
+        });
+        // 0 minutes: never lock by itself (the idle timer then never fires).
+        let from_settings = match settings.auto_lock_minutes {
+            0 => Duration::MAX,
+            minutes => Duration::from_secs(u64::from(minutes) * 60),
+        };
         let auto_lock_after = std::env::var("TILL_AUTO_LOCK_SECS")
             .ok()
             .and_then(|v| v.parse().ok())
             .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_AUTO_LOCK);
+            .unwrap_or(from_settings);
         Ok(Self {
             paths,
             clock,

@@ -15,6 +15,7 @@ pub mod import;
 pub mod keyring;
 pub mod model;
 pub mod paths;
+pub mod settings;
 pub mod status;
 pub mod vault;
 

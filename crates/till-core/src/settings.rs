@@ -1,0 +1,86 @@
+//! User settings, in `settings.toml` in the config directory. Never secrets.
+//!
+//! Every setting has a default, so the file is optional and may hold only what the user
+//! changed. Unknown keys are refused, so a typo is reported instead of silently ignored.
+
+use serde::Deserialize;
+
+use crate::error::TillError;
+use crate::paths::TillPaths;
+
+/// The settings file's name in the config directory.
+pub const FILE_NAME: &str = "settings.toml";
+
+/// Till's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Lock the vault after this many minutes without use; 0 never locks by itself.
+    pub auto_lock_minutes: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            auto_lock_minutes: 15,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings; a missing file means defaults, a malformed one is an error
+    /// that names the file, line and column.
+    pub fn load(paths: &TillPaths) -> Result<Self, TillError> {
+        let path = paths.config_dir.join(FILE_NAME);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self::default())
+            }
+            Err(source) => return Err(TillError::Storage { path, source }),
+        };
+        toml::from_str(&text).map_err(|error| TillError::InvalidInput {
+            what: format!(
+                "{}: {}",
+                path.display(),
+                error.to_string().trim().replace('\n', " ")
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths_with(text: Option<&str>) -> (tempfile::TempDir, TillPaths) {
+        let root = tempfile::tempdir().unwrap();
+        let paths = TillPaths::under_root(root.path()).unwrap();
+        paths.ensure_exist().unwrap();
+        if let Some(text) = text {
+            std::fs::write(paths.config_dir.join(FILE_NAME), text).unwrap();
+        }
+        (root, paths)
+    }
+
+    #[test]
+    fn defaults_when_missing_and_values_when_present() {
+        let (_root, paths) = paths_with(None);
+        assert_eq!(Settings::load(&paths).unwrap().auto_lock_minutes, 15);
+        let (_root, paths) = paths_with(Some("auto_lock_minutes = 5\n"));
+        assert_eq!(Settings::load(&paths).unwrap().auto_lock_minutes, 5);
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_reported_with_their_place() {
+        let (_root, paths) = paths_with(Some("auto_lok_minutes = 5\n"));
+        let err = Settings::load(&paths).unwrap_err().to_string();
+        assert!(
+            err.contains("auto_lok_minutes") && err.contains("line 1"),
+            "{err}"
+        );
+        let (_root, paths) = paths_with(Some("\nauto_lock_minutes = \"soon\"\n"));
+        let err = Settings::load(&paths).unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+}
