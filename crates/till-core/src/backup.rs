@@ -169,7 +169,7 @@ mod tests {
                 name: "Stripe".into(),
                 provider: "stripe".into(),
                 environment: "prod".into(),
-                owner: Some("ada".into()),
+                owner: Some("grace-hopper".into()),
                 purpose: None,
                 scopes: vec!["stripe:charges:read".into()],
                 places: vec![],
@@ -198,7 +198,7 @@ mod tests {
         let bytes = seal(&[sample()], &password, KdfParams::OWASP_FLOOR, now).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.contains("till-backup"));
-        assert!(!text.contains("rk_live") && !text.contains("Stripe") && !text.contains("ada"));
+        assert!(!text.contains("rk_live") && !text.contains("Stripe") && !text.contains("grace"));
         let keys = open(&bytes, &password).unwrap();
         assert_eq!(keys[0].value, "rk_live_backup_secret_value");
         assert_eq!(keys[0].meta.scopes, vec!["stripe:charges:read"]);

@@ -6,6 +6,7 @@
 //! change is one SQLite transaction that also appends its audit entry, so an
 //! acknowledged action is durable (WAL, `synchronous=FULL`) and always audited.
 
+mod action;
 pub mod audit;
 mod schema;
 pub mod throttle;
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::catalog;
@@ -30,6 +31,7 @@ use crate::model::{
 use crate::paths::TillPaths;
 use crate::status::VAULT_FILE_NAME;
 
+use action::Action;
 pub use audit::{AuditAction, AuditEntry, Verdict};
 use audit::{AuditDetails, AuditRow, Head};
 use throttle::Failures;
@@ -219,51 +221,38 @@ impl Vault {
         let mut conn = Connection::open(path).map_err(|e| db_error(path, e))?;
         schema::configure(&conn).map_err(|e| db_error(path, e))?;
         schema::migrate(&mut conn).map_err(|e| db_error(path, e))?;
-        let now = clock.now();
-        let tx = conn.transaction().map_err(|e| db_error(path, e))?;
         let kdf_json = serde_json::to_string(&kdf).map_err(|e| TillError::Internal {
             what: e.to_string(),
         })?;
-        tx.execute(
+        let action = Action::begin(&mut conn, path, &keys, clock.now())?;
+        action.execute(
             "INSERT INTO vault_meta (id, vault_id, created_at, audit_head) VALUES (1, ?1, ?2, ?3)",
             params![
                 vault_id,
-                now.to_rfc3339(),
+                action.now.to_rfc3339(),
                 Head::empty().to_bytes(&keys.audit_mac)
             ],
-        )
-        .and_then(|_| {
-            tx.execute(
-                "INSERT INTO wraps (kind, kdf_params, salt, sealed_key) VALUES (?1, ?2, ?3, ?4)",
-                params![WRAP_PASSWORD, kdf_json, salt.as_slice(), password_wrap],
-            )
-        })
-        .map_err(|e| db_error(path, e))?;
+        )?;
+        action.execute(
+            "INSERT INTO wraps (kind, kdf_params, salt, sealed_key) VALUES (?1, ?2, ?3, ?4)",
+            params![WRAP_PASSWORD, kdf_json, salt.as_slice(), password_wrap],
+        )?;
         if let Some(sealed) = keyring_wrap {
-            tx.execute(
+            action.execute(
                 "INSERT INTO wraps (kind, sealed_key) VALUES (?1, ?2)",
                 params![WRAP_KEYRING, sealed],
-            )
-            .map_err(|e| db_error(path, e))?;
+            )?;
         }
         let mode = if keyring.is_some() {
             "open at login via the OS keyring"
         } else {
             "always ask for the password"
         };
-        append_audit(
-            &tx,
-            path,
-            &keys,
-            now,
-            AuditDetails {
-                action: AuditAction::Create,
-                key_id: None,
-                key_name: None,
-                detail: Some(format!("vault created ({mode})")),
-            },
-        )?;
-        tx.commit().map_err(|e| db_error(path, e))?;
+        action.audit(vault_event(
+            AuditAction::Create,
+            Some(format!("vault created ({mode})")),
+        ))?;
+        action.commit()?;
         Ok(Self {
             conn,
             path: path.to_owned(),
@@ -336,44 +325,24 @@ impl Vault {
     }
 
     fn record_unlock(&mut self, failures: &Failures, unlock: Unlock<'_>) -> Result<(), TillError> {
-        let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| db_error(&self.path, e))?;
+        let action = self.begin()?;
         for at in &failures.at {
-            append_audit(
-                &tx,
-                &self.path,
-                &self.keys,
-                *at,
-                AuditDetails {
-                    action: AuditAction::FailedUnlock,
-                    key_id: None,
-                    key_name: None,
-                    detail: Some("wrong master password".into()),
-                },
-            )?;
+            let details = vault_event(
+                AuditAction::FailedUnlock,
+                Some("wrong master password".into()),
+            );
+            action.audit_at(*at, details)?;
         }
         // Replaced values past their rollback window are not kept any longer.
-        tx.execute(
+        action.execute(
             "DELETE FROM records WHERE kind = ?1 AND next_due_at < ?2",
-            params![KIND_PREVIOUS, now.to_rfc3339()],
-        )
-        .map_err(|e| db_error(&self.path, e))?;
-        append_audit(
-            &tx,
-            &self.path,
-            &self.keys,
-            now,
-            AuditDetails {
-                action: AuditAction::Unlock,
-                key_id: None,
-                key_name: None,
-                detail: Some(format!("with the {}", unlock.label())),
-            },
+            params![KIND_PREVIOUS, action.now.to_rfc3339()],
         )?;
-        tx.commit().map_err(|e| db_error(&self.path, e))?;
+        action.audit(vault_event(
+            AuditAction::Unlock,
+            Some(format!("with the {}", unlock.label())),
+        ))?;
+        action.commit()?;
         Failures::clear(&self.state_dir);
         Ok(())
     }
@@ -504,32 +473,13 @@ impl Vault {
         &mut self,
         keys: Vec<(KeyMeta, SecretString, AuditAction, Option<String>)>,
     ) -> Result<(), TillError> {
-        let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| db_error(&self.path, e))?;
-        for (meta, value, action, detail) in &keys {
-            write_key(&tx, &self.path, &self.keys, meta)?;
-            let sealed = envelope::seal(
-                &self.keys.seal,
-                &record_aad(KIND_VALUE, &meta.id),
-                value.expose_secret().as_bytes(),
-            );
-            tx.execute(
-                "INSERT INTO records (id, kind, created_at, updated_at, sealed) VALUES (?1, ?2, ?3, ?3, ?4)",
-                params![meta.id, KIND_VALUE, now.to_rfc3339(), sealed],
-            )
-            .map_err(|e| db_error(&self.path, e))?;
-            append_audit(
-                &tx,
-                &self.path,
-                &self.keys,
-                now,
-                key_event(*action, meta, detail.clone()),
-            )?;
+        let action = self.begin()?;
+        for (meta, value, kind, detail) in &keys {
+            action.write_key(meta)?;
+            action.write_value(KIND_VALUE, &meta.id, value.expose_secret(), None)?;
+            action.audit(key_event(*kind, meta, detail.clone()))?;
         }
-        tx.commit().map_err(|e| db_error(&self.path, e))?;
+        action.commit()?;
         self.inventory
             .extend(keys.into_iter().map(|(meta, ..)| meta));
         sort_by_name(&mut self.inventory);
@@ -616,29 +566,16 @@ impl Vault {
         let kdf_json = serde_json::to_string(&kdf).map_err(|e| TillError::Internal {
             what: e.to_string(),
         })?;
-        let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| db_error(&self.path, e))?;
-        tx.execute(
+        let action = self.begin()?;
+        action.execute(
             "UPDATE wraps SET kdf_params = ?1, salt = ?2, sealed_key = ?3 WHERE kind = ?4",
             params![kdf_json, salt.as_slice(), sealed, WRAP_PASSWORD],
-        )
-        .map_err(|e| db_error(&self.path, e))?;
-        append_audit(
-            &tx,
-            &self.path,
-            &self.keys,
-            now,
-            AuditDetails {
-                action: AuditAction::Edit,
-                key_id: None,
-                key_name: None,
-                detail: Some("master password changed".into()),
-            },
         )?;
-        tx.commit().map_err(|e| db_error(&self.path, e))
+        action.audit(vault_event(
+            AuditAction::Edit,
+            Some("master password changed".into()),
+        ))?;
+        action.commit()
     }
 
     /// Changes a key's details (not its value). Renaming checks for a clash.
@@ -771,51 +708,23 @@ impl Vault {
     fn save_meta(
         &mut self,
         meta: &KeyMeta,
-        action: AuditAction,
+        kind: AuditAction,
         detail: Option<String>,
         new_value: Option<(SecretString, SecretString, DateTime<Utc>)>,
     ) -> Result<(), TillError> {
-        let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| db_error(&self.path, e))?;
-        write_key(&tx, &self.path, &self.keys, meta)?;
+        let action = self.begin()?;
+        action.write_key(meta)?;
         if let Some((value, previous, keep_until)) = new_value {
-            for (kind, text, due) in [
-                (KIND_VALUE, value, None),
-                (KIND_PREVIOUS, previous, Some(keep_until)),
-            ] {
-                let sealed = envelope::seal(
-                    &self.keys.seal,
-                    &record_aad(kind, &meta.id),
-                    text.expose_secret().as_bytes(),
-                );
-                tx.execute(
-                    "INSERT INTO records (id, kind, created_at, updated_at, next_due_at, sealed)
-                     VALUES (?1, ?2, ?3, ?3, ?4, ?5)
-                     ON CONFLICT (id, kind) DO UPDATE SET
-                       updated_at = excluded.updated_at, next_due_at = excluded.next_due_at,
-                       sealed = excluded.sealed",
-                    params![
-                        meta.id,
-                        kind,
-                        now.to_rfc3339(),
-                        due.map(|d| d.to_rfc3339()),
-                        sealed
-                    ],
-                )
-                .map_err(|e| db_error(&self.path, e))?;
-            }
+            action.write_value(KIND_VALUE, &meta.id, value.expose_secret(), None)?;
+            action.write_value(
+                KIND_PREVIOUS,
+                &meta.id,
+                previous.expose_secret(),
+                Some(keep_until),
+            )?;
         }
-        append_audit(
-            &tx,
-            &self.path,
-            &self.keys,
-            now,
-            key_event(action, meta, detail),
-        )?;
-        tx.commit().map_err(|e| db_error(&self.path, e))?;
+        action.audit(key_event(kind, meta, detail))?;
+        action.commit()?;
         if let Some(slot) = self.inventory.iter_mut().find(|k| k.id == meta.id) {
             *slot = meta.clone();
         }
@@ -855,26 +764,22 @@ impl Vault {
     /// Records an action that changed nothing else (export, copy) in the audit log.
     pub fn record(
         &mut self,
-        action: AuditAction,
+        kind: AuditAction,
         key: Option<&KeyMeta>,
         detail: Option<String>,
     ) -> Result<(), TillError> {
-        let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| db_error(&self.path, e))?;
         let details = match key {
-            Some(meta) => key_event(action, meta, detail),
-            None => AuditDetails {
-                action,
-                key_id: None,
-                key_name: None,
-                detail,
-            },
+            Some(meta) => key_event(kind, meta, detail),
+            None => vault_event(kind, detail),
         };
-        append_audit(&tx, &self.path, &self.keys, now, details)?;
-        tx.commit().map_err(|e| db_error(&self.path, e))
+        let action = self.begin()?;
+        action.audit(details)?;
+        action.commit()
+    }
+
+    /// Starts one user action's transaction.
+    fn begin(&mut self) -> Result<Action<'_>, TillError> {
+        Action::begin(&mut self.conn, &self.path, &self.keys, self.clock.now())
     }
 
     fn open_value(&self, meta: &KeyMeta) -> Result<SecretString, TillError> {
@@ -909,21 +814,10 @@ impl Vault {
     /// Deletes a key and its value.
     pub fn remove(&mut self, name: &str) -> Result<KeyMeta, TillError> {
         let meta = self.find(name)?.clone();
-        let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| db_error(&self.path, e))?;
-        tx.execute("DELETE FROM records WHERE id = ?1", [&meta.id])
-            .map_err(|e| db_error(&self.path, e))?;
-        append_audit(
-            &tx,
-            &self.path,
-            &self.keys,
-            now,
-            key_event(AuditAction::Delete, &meta, None),
-        )?;
-        tx.commit().map_err(|e| db_error(&self.path, e))?;
+        let action = self.begin()?;
+        action.execute("DELETE FROM records WHERE id = ?1", [&meta.id])?;
+        action.audit(key_event(AuditAction::Delete, &meta, None))?;
+        action.commit()?;
         self.inventory.retain(|k| k.id != meta.id);
         Ok(meta)
     }
@@ -970,25 +864,9 @@ impl Vault {
 
     /// Locks: records the lock, then drops the keys (zeroized) and the inventory.
     pub fn lock(mut self) -> Result<(), TillError> {
-        let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| db_error(&self.path, e))?;
-        append_audit(
-            &tx,
-            &self.path,
-            &self.keys,
-            now,
-            AuditDetails {
-                action: AuditAction::Lock,
-                key_id: None,
-                key_name: None,
-                detail: None,
-            },
-        )?;
-        tx.commit().map_err(|e| db_error(&self.path, e))?;
-        Ok(())
+        let action = self.begin()?;
+        action.audit(vault_event(AuditAction::Lock, None))?;
+        action.commit()
     }
 }
 
@@ -1006,6 +884,15 @@ fn corrupt_or_db(path: &Path, error: rusqlite::Error, what: &str) -> TillError {
             detail: what.to_owned(),
         },
         other => db_error(path, other),
+    }
+}
+
+fn vault_event(action: AuditAction, detail: Option<String>) -> AuditDetails {
+    AuditDetails {
+        action,
+        key_id: None,
+        key_name: None,
+        detail,
     }
 }
 
@@ -1028,66 +915,6 @@ fn next_due(meta: &KeyMeta) -> Option<DateTime<Utc>> {
         .into_iter()
         .flatten()
         .min()
-}
-
-fn write_key(
-    tx: &Transaction<'_>,
-    path: &Path,
-    keys: &SubKeys,
-    meta: &KeyMeta,
-) -> Result<(), TillError> {
-    let plaintext =
-        zeroize::Zeroizing::new(serde_json::to_vec(meta).map_err(|e| TillError::Internal {
-            what: e.to_string(),
-        })?);
-    let sealed = envelope::seal(&keys.seal, &record_aad(KIND_KEY, &meta.id), &plaintext);
-    tx.execute(
-        "INSERT INTO records (id, kind, created_at, updated_at, next_due_at, sealed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (id, kind) DO UPDATE SET
-           updated_at = excluded.updated_at, next_due_at = excluded.next_due_at, sealed = excluded.sealed",
-        params![
-            meta.id,
-            KIND_KEY,
-            meta.created_at.to_rfc3339(),
-            meta.updated_at.to_rfc3339(),
-            next_due(meta).map(|d| d.to_rfc3339()),
-            sealed
-        ],
-    )
-    .map_err(|e| db_error(path, e))?;
-    Ok(())
-}
-
-fn append_audit(
-    tx: &Transaction<'_>,
-    path: &Path,
-    keys: &SubKeys,
-    at: DateTime<Utc>,
-    details: AuditDetails,
-) -> Result<(), TillError> {
-    let stored: Vec<u8> = tx
-        .query_row("SELECT audit_head FROM vault_meta WHERE id = 1", [], |r| {
-            r.get(0)
-        })
-        .map_err(|e| corrupt_or_db(path, e, "the vault's header row is missing"))?;
-    let head = Head::from_bytes(&keys.audit_mac, &stored).ok_or_else(|| TillError::Corrupt {
-        path: path.to_owned(),
-        detail: "the audit log's head was altered".into(),
-    })?;
-    let (row, new_head) = audit::next_row(keys, &head, at, &details);
-    tx.execute(
-        "INSERT INTO audit_log (seq, at, sealed, mac) VALUES (?1, ?2, ?3, ?4)",
-        params![row.seq, row.at, row.sealed, row.mac],
-    )
-    .and_then(|_| {
-        tx.execute(
-            "UPDATE vault_meta SET audit_head = ?1 WHERE id = 1",
-            [new_head.to_bytes(&keys.audit_mac)],
-        )
-    })
-    .map_err(|e| db_error(path, e))?;
-    Ok(())
 }
 
 fn unwrap_vault_key(
