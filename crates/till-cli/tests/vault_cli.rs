@@ -440,3 +440,78 @@ fn passwd_changes_the_master_password() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn nothing_added_through_the_cli_is_readable_on_disk() {
+    let home = Home::new();
+    home.init();
+    let (name, value, owner) = (
+        "cli-name-q7w8e9",
+        "cli-value-z1x2c3v4b5n6m7",
+        "cli-owner-p0o9i8",
+    );
+    let out = home.with_password(
+        &["add", name, "--owner", owner, "--value-stdin"],
+        &format!("{value}\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&home.with_password(&["get", name], "")),
+        format!("{value}\n")
+    );
+    let mut scanned = 0;
+    let mut stack = vec![home.root()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            scanned += 1;
+            for needle in [name, value, owner, PASSWORD] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "'{needle}' readable in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(
+        scanned >= 2,
+        "the vault and its state were scanned ({scanned} files)"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_name_that_is_not_utf8_is_a_usage_error_and_changes_nothing() {
+    use std::os::unix::ffi::OsStrExt;
+    let home = Home::new();
+    home.init();
+    let before = snapshot(&home.root().join("data"));
+    let name = std::ffi::OsStr::from_bytes(b"bad\xffname");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_till"))
+        .arg("--home")
+        .arg(home.root())
+        .args(["--password-stdin", "add"])
+        .arg(name)
+        .arg("--value-stdin")
+        .env("TILL_KDF", "floor")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\nsome-value-0123456789\n").as_bytes());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("UTF-8"), "{}", stderr(&out));
+    assert!(snapshot(&home.root().join("data")) == before);
+}
