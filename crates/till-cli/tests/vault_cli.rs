@@ -479,10 +479,7 @@ fn nothing_added_through_the_cli_is_readable_on_disk() {
             }
         }
     }
-    assert!(
-        scanned >= 2,
-        "the vault and its state were scanned ({scanned} files)"
-    );
+    assert!(scanned >= 1, "the vault file was scanned");
 }
 
 #[cfg(unix)]
