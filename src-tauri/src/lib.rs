@@ -21,6 +21,9 @@ pub use error::StartupError;
 pub fn run() -> Result<i32, StartupError> {
     let state = state::AppState::from_env()?;
     logging::init(&state.paths);
+    if let Some(problem) = &state.settings_problem {
+        tracing::warn!(%problem, "settings.toml was not used; the defaults apply");
+    }
     tracing::info!(version = till_core::VERSION, "starting Till");
 
     let app = tauri::Builder::default()

@@ -18,6 +18,8 @@ pub struct AppState {
     pub paths: TillPaths,
     pub clock: Arc<dyn Clock>,
     pub auto_lock_after: Duration,
+    /// Why `settings.toml` could not be used (defaults apply); logged once logging is up.
+    pub settings_problem: Option<String>,
     vault: Mutex<Option<Vault>>,
     last_activity: Mutex<Instant>,
 }
@@ -38,10 +40,10 @@ impl AppState {
         let paths = TillPaths::from_env(None)?;
         paths.ensure_exist()?;
         let clock: Arc<dyn Clock> = Arc::from(clock_from_env()?);
-        let settings = Settings::load(&paths).unwrap_or_else(|error| {
-            tracing::warn!(%error, "using default settings");
-            Settings::default()
-        });
+        let (settings, settings_problem) = match Settings::load(&paths) {
+            Ok(settings) => (settings, None),
+            Err(error) => (Settings::default(), Some(error.to_string())),
+        };
         // 0 minutes: never lock by itself (the idle timer then never fires).
         let from_settings = match settings.auto_lock_minutes {
             0 => Duration::MAX,
@@ -56,6 +58,7 @@ impl AppState {
             paths,
             clock,
             auto_lock_after,
+            settings_problem,
             vault: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
         })
