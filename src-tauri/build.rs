@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "rollback_key",
     "preview_import",
     "apply_import",
+    "change_master_password",
 ];
 
 fn main() {

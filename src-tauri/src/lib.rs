@@ -51,6 +51,7 @@ pub fn run() -> Result<i32, StartupError> {
             commands::vault::rollback_key,
             commands::vault::preview_import,
             commands::vault::apply_import,
+            commands::vault::change_master_password,
         ])
         .setup(|app| {
             tray::create(app.handle())?;

@@ -10,6 +10,7 @@ import { trayMenu } from "./support/tray.mjs";
 import { waitFor } from "./support/wait.mjs";
 
 const PASSWORD = "maple orbit canyon lantern 42";
+const NEW_PASSWORD = "harbor violet quartz meadow 7";
 const STRIPE = "rk_live_51Hq2ZtLmNoPqRsTuVwXyZ0aB1c";
 const GITHUB = "ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210";
 const GITHUB_NEW = "ghp_NewNewNewNewNewNewNewNewNewNewWXYZ";
@@ -143,7 +144,15 @@ describe("the vault in the window", () => {
   it("keeps nothing readable on disk", () => {
     for (const file of filesUnder(till.home)) {
       const bytes = readFileSync(file);
-      for (const needle of [STRIPE, GITHUB, GITHUB_NEW, OPENAI, "Stripe billing", PASSWORD]) {
+      for (const needle of [
+        STRIPE,
+        GITHUB,
+        GITHUB_NEW,
+        OPENAI,
+        "Stripe billing",
+        PASSWORD,
+        NEW_PASSWORD,
+      ]) {
         assert.equal(bytes.indexOf(needle), -1, `'${needle}' in plaintext in ${file}`);
       }
     }
@@ -167,8 +176,22 @@ describe("the vault in the window", () => {
     );
   });
 
+  it("changes the master password only with the current one", async () => {
+    await $("change-password").click();
+    await $("current-password").setValue("a wrong guess");
+    await $("new-password").setValue(NEW_PASSWORD);
+    await $("confirm-password").setValue(NEW_PASSWORD);
+    await $("save-password").click();
+    const error = await browser.$('[data-testid="password-panel"] [role="alert"]');
+    await error.waitForDisplayed();
+    assert.match(await error.getText(), /wrong master password/i);
+    await $("current-password").setValue(PASSWORD);
+    await $("save-password").click();
+    await browser.$('[data-testid="password-panel"] [role="status"]').waitForDisplayed();
+  });
+
   it("has an audit log the CLI verifies, with the reveal and the failed unlock", () => {
-    const opts = { env: till.env, encoding: "utf8", input: `${PASSWORD}\n` };
+    const opts = { env: till.env, encoding: "utf8", input: `${NEW_PASSWORD}\n` };
     const log = JSON.parse(execFileSync(CLI, ["--password-stdin", "log", "--json"], opts));
     const actions = log.map((e) => `${e.action}:${e.key_name ?? ""}`);
     for (const expected of [

@@ -49,6 +49,8 @@ enum Command {
     Passwd,
     /// Add a key; its value comes from standard input or a file, never the command line.
     Add(keys::AddArgs),
+    /// Change a key's details, replace its value, or roll the value back.
+    Edit(keys::EditArgs),
     /// List keys (names, providers, fingerprints and dates; never values).
     List {
         /// Print JSON for scripts.
@@ -108,6 +110,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Init { no_keyring } => init::run(&context, no_keyring).map(|()| ExitCode::SUCCESS),
         Command::Passwd => init::change_password(&context).map(|()| ExitCode::SUCCESS),
         Command::Add(args) => keys::add(&context, args).map(|()| ExitCode::SUCCESS),
+        Command::Edit(args) => keys::edit(&context, args).map(|()| ExitCode::SUCCESS),
         Command::List { json } => keys::list(&context, json).map(|()| ExitCode::SUCCESS),
         Command::Get { name } => keys::get(&context, &name).map(|()| ExitCode::SUCCESS),
         Command::Rm { name } => keys::remove(&context, &name).map(|()| ExitCode::SUCCESS),

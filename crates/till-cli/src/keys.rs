@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use secrecy::ExposeSecret;
 use serde::Serialize;
-use till_core::model::{KeyMeta, KeyStatus, NewKey};
+use till_core::model::{KeyChanges, KeyMeta, KeyStatus, NewKey};
 use till_core::vault::AuditAction;
 use till_core::TillError;
 
@@ -185,4 +185,78 @@ fn confirm(name: &str) -> bool {
     eprint!("Remove '{name}' and its value? This cannot be undone. [y/N] ");
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")
+}
+
+/// Arguments of `till edit`: only what is given changes.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The key's current name.
+    name: String,
+    /// A new name.
+    #[arg(long = "name", value_name = "NEW")]
+    new_name: Option<String>,
+    /// Provider id.
+    #[arg(long, value_name = "ID")]
+    provider: Option<String>,
+    /// Environment.
+    #[arg(long = "env", value_name = "ENV")]
+    environment: Option<String>,
+    /// Replace the scopes with these (repeatable).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// Owner ("" clears it).
+    #[arg(long, value_name = "WHO")]
+    owner: Option<String>,
+    /// Rotate every DAYS days (0 removes the interval).
+    #[arg(long, value_name = "DAYS")]
+    rotate_every: Option<u32>,
+    /// Review every DAYS days (0 removes the interval).
+    #[arg(long, value_name = "DAYS")]
+    audit_every: Option<u32>,
+    /// Replace the value with one from standard input (the old one is kept 7 days).
+    #[arg(long, conflicts_with = "value_file")]
+    value_stdin: bool,
+    /// Replace the value with one from a file.
+    #[arg(long, value_name = "PATH")]
+    value_file: Option<PathBuf>,
+    /// Put back the value the last replacement retired (within 7 days).
+    #[arg(long, conflicts_with_all = ["value_stdin", "value_file"])]
+    rollback: bool,
+}
+
+/// `till edit`.
+pub fn edit(context: &Context, args: EditArgs) -> Result<(), TillError> {
+    let mut stdin = Stdin::read(context, args.value_stdin)?;
+    let new_value = match (&args.value_file, args.value_stdin) {
+        (Some(path), _) => Some(value_from_file(path)?),
+        (None, true) => Some(stdin.value()?),
+        (None, false) => None,
+    };
+    let mut vault = open_vault(context, &stdin)?;
+    let changes = KeyChanges {
+        name: args.new_name,
+        provider: args.provider,
+        environment: args.environment,
+        owner: args.owner,
+        purpose: None,
+        scopes: (!args.scopes.is_empty()).then_some(args.scopes),
+        tags: None,
+        notes: None,
+        rotate_every_days: args.rotate_every,
+        audit_every_days: args.audit_every,
+    };
+    let mut meta = vault.edit(&args.name, changes)?;
+    if let Some(value) = new_value {
+        meta = vault.replace_value(&meta.name, value)?;
+        eprintln!(
+            "Replaced the value of '{}' (now {}); the old one is kept 7 days.",
+            meta.name, meta.fingerprint
+        );
+    } else if args.rollback {
+        meta = vault.rollback(&meta.name)?;
+        eprintln!("Rolled '{}' back to {}.", meta.name, meta.fingerprint);
+    } else {
+        eprintln!("Updated '{}'.", meta.name);
+    }
+    Ok(())
 }

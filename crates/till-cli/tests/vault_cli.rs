@@ -512,3 +512,49 @@ fn a_name_that_is_not_utf8_is_a_usage_error_and_changes_nothing() {
     assert!(stderr(&out).contains("UTF-8"), "{}", stderr(&out));
     assert!(snapshot(&home.root().join("data")) == before);
 }
+
+#[test]
+fn edit_changes_details_replaces_the_value_and_rolls_back() {
+    let home = Home::new();
+    home.init();
+    let first = "ghp_firstFIRSTfirstFIRSTfirst01234AAAA";
+    let out = home.with_password(&["add", "ci", "--value-stdin"], &format!("{first}\n"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = home.with_password(
+        &[
+            "edit",
+            "ci",
+            "--name",
+            "ci deploy",
+            "--owner",
+            "grace",
+            "--env",
+            "prod",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = home.with_password(
+        &["edit", "ci deploy", "--value-stdin"],
+        "ghp_secondSECONDsecond0123456789BBBB\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: serde_json::Value =
+        serde_json::from_str(&stdout(&home.with_password(&["list", "--json"], ""))).unwrap();
+    assert_eq!(
+        (list[0]["name"].as_str(), list[0]["owner"].as_str()),
+        (Some("ci deploy"), Some("grace"))
+    );
+    assert_eq!(list[0]["fingerprint"], "ghp_…BBBB");
+    let out = home.with_password(&["edit", "ci deploy", "--rollback"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&home.with_password(&["get", "ci deploy"], "")),
+        format!("{first}\n")
+    );
+    assert_one_line_error(
+        &home.with_password(&["edit", "nope", "--owner", "x"], ""),
+        1,
+        "no key named",
+    );
+}

@@ -473,6 +473,11 @@ fn changing_the_password_rewraps_without_touching_records() {
             .collect()
     };
     let new_password = SecretString::from("a brand new passphrase");
+    let err = vault
+        .check_password(&SecretString::from("not it at all"))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::WrongPassword);
+    vault.check_password(&password()).unwrap();
     vault
         .change_password(&new_password, KdfParams::OWASP_FLOOR)
         .unwrap();

@@ -220,3 +220,28 @@ pub fn apply_import(
     let (_, preview) = parse_import(&file_name, &content)?;
     state.with_vault(|vault| vault.import(preview, &file_name))
 }
+
+/// Changes the master password after checking the current one (the vault may have been
+/// opened by the keyring, so being unlocked is not proof enough).
+#[tauri::command]
+pub async fn change_master_password(
+    app: AppHandle,
+    current: String,
+    new_password: String,
+) -> CommandResult<()> {
+    let current = SecretString::from(current);
+    let new_password = SecretString::from(new_password);
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = handle.state::<AppState>();
+        state.with_vault(|vault| {
+            vault.check_password(&current)?;
+            // Lands between 0.5 and 1 s on this machine.
+            let kdf =
+                till_core::crypto::kdf::KdfParams::calibrate(std::time::Duration::from_secs(1));
+            vault.change_password(&new_password, kdf)
+        })
+    })
+    .await
+    .map_err(IpcError::internal)?
+}

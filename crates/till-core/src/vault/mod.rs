@@ -544,6 +544,29 @@ impl Vault {
         Ok(out)
     }
 
+    /// Checks `password` against the vault (as a fresh unlock would, with the same
+    /// back-off) before a sensitive change such as a new master password.
+    pub fn check_password(&self, password: &SecretString) -> Result<(), TillError> {
+        let now = self.clock.now();
+        Failures::load(&self.state_dir).check(now)?;
+        let key = unwrap_vault_key(
+            &self.conn,
+            &self.path,
+            &self.vault_id,
+            Unlock::Password(password),
+            &self.state_dir,
+            now,
+        )?;
+        if key.expose() != self.vault_key.expose() {
+            return Err(TillError::Corrupt {
+                path: self.path.clone(),
+                detail: "the password wrap holds a different vault key".into(),
+            });
+        }
+        Failures::clear(&self.state_dir);
+        Ok(())
+    }
+
     /// Changes the master password: the vault key is rewrapped under the new password;
     /// no record is re-encrypted. The keyring wrap, if any, is untouched.
     pub fn change_password(&mut self, new: &SecretString, kdf: KdfParams) -> Result<(), TillError> {

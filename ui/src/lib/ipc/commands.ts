@@ -46,3 +46,5 @@ export const previewImport = (fileName: string, content: string) =>
   call<PreviewView>("preview_import", { fileName, content });
 export const applyImport = (fileName: string, content: string) =>
   call<ImportReport>("apply_import", { fileName, content });
+export const changeMasterPassword = (current: string, newPassword: string) =>
+  call<void>("change_master_password", { current, newPassword });
