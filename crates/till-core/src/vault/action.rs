@@ -52,22 +52,15 @@ impl<'a> Action<'a> {
                 what: e.to_string(),
             })?);
         let sealed = envelope::seal(&self.keys.seal, &record_aad(KIND_KEY, &meta.id), &plaintext);
-        self.execute(
-            "INSERT INTO records (id, kind, created_at, updated_at, next_due_at, sealed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (id, kind) DO UPDATE SET
-               updated_at = excluded.updated_at, next_due_at = excluded.next_due_at,
-               sealed = excluded.sealed",
-            params![
-                meta.id,
-                KIND_KEY,
-                meta.created_at.to_rfc3339(),
-                meta.updated_at.to_rfc3339(),
-                super::next_due(meta).map(|d| d.to_rfc3339()),
-                sealed
-            ],
+        let due = super::next_due(meta);
+        self.upsert(
+            KIND_KEY,
+            &meta.id,
+            meta.created_at,
+            meta.updated_at,
+            due,
+            &sealed,
         )
-        .map(drop)
     }
 
     /// Seals and writes a value record (`value`, or the `previous` one kept until `due`).
@@ -79,16 +72,30 @@ impl<'a> Action<'a> {
         due: Option<DateTime<Utc>>,
     ) -> Result<(), TillError> {
         let sealed = envelope::seal(&self.keys.seal, &record_aad(kind, id), value.as_bytes());
+        self.upsert(kind, id, self.now, self.now, due, &sealed)
+    }
+
+    /// Inserts or replaces one sealed record; `created_at` stays as first written.
+    fn upsert(
+        &self,
+        kind: &str,
+        id: &str,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        due: Option<DateTime<Utc>>,
+        sealed: &[u8],
+    ) -> Result<(), TillError> {
         self.execute(
             "INSERT INTO records (id, kind, created_at, updated_at, next_due_at, sealed)
-             VALUES (?1, ?2, ?3, ?3, ?4, ?5)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (id, kind) DO UPDATE SET
                updated_at = excluded.updated_at, next_due_at = excluded.next_due_at,
                sealed = excluded.sealed",
             params![
                 id,
                 kind,
-                self.now.to_rfc3339(),
+                created_at.to_rfc3339(),
+                updated_at.to_rfc3339(),
                 due.map(|d| d.to_rfc3339()),
                 sealed
             ],

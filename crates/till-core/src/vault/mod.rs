@@ -764,22 +764,7 @@ impl Vault {
                 what: format!("'{name}' has no earlier value within the {ROLLBACK_WINDOW_DAYS}-day rollback window"),
             });
         };
-        let sealed: Vec<u8> = self
-            .conn
-            .query_row(
-                "SELECT sealed FROM records WHERE id = ?1 AND kind = ?2",
-                params![meta.id, KIND_PREVIOUS],
-                |r| r.get(0),
-            )
-            .map_err(|e| corrupt_or_db(&self.path, e, "the kept previous value is missing"))?;
-        let plaintext = envelope::open(
-            &self.keys.seal,
-            &record_aad(KIND_PREVIOUS, &meta.id),
-            &sealed,
-        )
-        .map_err(|e| self.corrupt(format!("previous value of '{name}': {e}")))?;
-        let previous = String::from_utf8(plaintext.to_vec())
-            .map_err(|_| self.corrupt(format!("previous value of '{name}' is not text")))?;
+        let previous = self.open_text(KIND_PREVIOUS, &meta)?;
         let detail = format!("rolled back to the earlier value {}", last.fingerprint);
         self.swap_value(name, SecretString::from(previous), detail)
     }
@@ -806,18 +791,34 @@ impl Vault {
     }
 
     fn open_value(&self, meta: &KeyMeta) -> Result<SecretString, TillError> {
+        self.open_text(KIND_VALUE, meta)
+    }
+
+    /// Opens a key's sealed text record of `kind` (its value, or the kept previous one).
+    fn open_text(&self, kind: &str, meta: &KeyMeta) -> Result<SecretString, TillError> {
+        let what = if kind == KIND_VALUE {
+            "value"
+        } else {
+            "previous value"
+        };
         let sealed: Vec<u8> = self
             .conn
             .query_row(
                 "SELECT sealed FROM records WHERE id = ?1 AND kind = ?2",
-                params![meta.id, KIND_VALUE],
+                params![meta.id, kind],
                 |r| r.get(0),
             )
-            .map_err(|e| corrupt_or_db(&self.path, e, "a key's value record is missing"))?;
-        let plaintext = envelope::open(&self.keys.seal, &record_aad(KIND_VALUE, &meta.id), &sealed)
-            .map_err(|e| self.corrupt(format!("value of '{}': {e}", meta.name)))?;
+            .map_err(|e| {
+                corrupt_or_db(
+                    &self.path,
+                    e,
+                    &format!("the {what} of '{}' is missing", meta.name),
+                )
+            })?;
+        let plaintext = envelope::open(&self.keys.seal, &record_aad(kind, &meta.id), &sealed)
+            .map_err(|e| self.corrupt(format!("{what} of '{}': {e}", meta.name)))?;
         let text = String::from_utf8(plaintext.to_vec())
-            .map_err(|_| self.corrupt(format!("value of '{}' is not text", meta.name)))?;
+            .map_err(|_| self.corrupt(format!("{what} of '{}' is not text", meta.name)))?;
         Ok(SecretString::from(text))
     }
 
