@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatInstant, vaultStateLabel } from "./format";
+import { formatInstant, splitList, vaultStateLabel } from "./format";
 
 describe("vaultStateLabel", () => {
   it("names every vault state for people", () => {
@@ -17,5 +17,15 @@ describe("formatInstant", () => {
 
   it("leaves an unparseable value as it is rather than showing Invalid Date", () => {
     expect(formatInstant("soon")).toBe("soon");
+  });
+});
+
+describe("splitList", () => {
+  it("trims items and drops empty ones", () => {
+    expect(splitList(" stripe:charges:read, ,github:contents:read,")).toEqual([
+      "stripe:charges:read",
+      "github:contents:read",
+    ]);
+    expect(splitList("")).toEqual([]);
   });
 });

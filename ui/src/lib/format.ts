@@ -22,3 +22,11 @@ export function formatInstant(rfc3339: string, locale?: string, timeZone?: strin
     timeZone,
   }).format(at);
 }
+
+/** A comma-separated field ("a, b,,c") as its trimmed, non-empty items. */
+export function splitList(text: string): string[] {
+  return text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}

@@ -54,6 +54,33 @@ pub struct ImportReport {
     pub skipped: Vec<ImportProblem>,
 }
 
+/// The vault key sealed under a key derived from the master password, with what is
+/// needed to derive it again (KDF parameters as JSON, salt).
+struct PasswordWrap {
+    kdf_json: String,
+    salt: [u8; SALT_LEN],
+    sealed: Vec<u8>,
+}
+
+impl PasswordWrap {
+    fn new(
+        password: &SecretString,
+        kdf: KdfParams,
+        vault_id: &str,
+        vault_key: &SecretKey,
+    ) -> Result<Self, TillError> {
+        let internal = |what: String| TillError::Internal { what };
+        let mut salt = [0u8; SALT_LEN];
+        fill_random(&mut salt);
+        let kek = derive_key(password, &salt, kdf).map_err(|e| internal(e.to_string()))?;
+        Ok(Self {
+            kdf_json: serde_json::to_string(&kdf).map_err(|e| internal(e.to_string()))?,
+            salt,
+            sealed: envelope::seal(&kek, &wrap_aad(WRAP_PASSWORD, vault_id), vault_key.expose()),
+        })
+    }
+}
+
 /// How to open a vault.
 #[derive(Debug, Clone, Copy)]
 pub enum Unlock<'a> {
@@ -195,16 +222,7 @@ impl Vault {
         let vault_key = SecretKey::generate();
         let keys = SubKeys::derive(&vault_key, vault_id.as_bytes());
 
-        let mut salt = [0u8; SALT_LEN];
-        fill_random(&mut salt);
-        let kek = derive_key(password, &salt, kdf).map_err(|e| TillError::Internal {
-            what: e.to_string(),
-        })?;
-        let password_wrap = envelope::seal(
-            &kek,
-            &wrap_aad(WRAP_PASSWORD, &vault_id),
-            vault_key.expose(),
-        );
+        let password_wrap = PasswordWrap::new(password, kdf, &vault_id, &vault_key)?;
         let keyring_wrap = match keyring {
             Some(keyring) => {
                 let keyring_key = SecretKey::generate();
@@ -221,9 +239,6 @@ impl Vault {
         let mut conn = Connection::open(path).map_err(|e| db_error(path, e))?;
         schema::configure(&conn).map_err(|e| db_error(path, e))?;
         schema::migrate(&mut conn).map_err(|e| db_error(path, e))?;
-        let kdf_json = serde_json::to_string(&kdf).map_err(|e| TillError::Internal {
-            what: e.to_string(),
-        })?;
         let action = Action::begin(&mut conn, path, &keys, clock.now())?;
         action.execute(
             "INSERT INTO vault_meta (id, vault_id, created_at, audit_head) VALUES (1, ?1, ?2, ?3)",
@@ -235,7 +250,12 @@ impl Vault {
         )?;
         action.execute(
             "INSERT INTO wraps (kind, kdf_params, salt, sealed_key) VALUES (?1, ?2, ?3, ?4)",
-            params![WRAP_PASSWORD, kdf_json, salt.as_slice(), password_wrap],
+            params![
+                WRAP_PASSWORD,
+                password_wrap.kdf_json,
+                password_wrap.salt.as_slice(),
+                password_wrap.sealed
+            ],
         )?;
         if let Some(sealed) = keyring_wrap {
             action.execute(
@@ -576,23 +596,16 @@ impl Vault {
                     .into(),
             });
         }
-        let mut salt = [0u8; SALT_LEN];
-        fill_random(&mut salt);
-        let kek = derive_key(new, &salt, kdf).map_err(|e| TillError::Internal {
-            what: e.to_string(),
-        })?;
-        let sealed = envelope::seal(
-            &kek,
-            &wrap_aad(WRAP_PASSWORD, &self.vault_id),
-            self.vault_key.expose(),
-        );
-        let kdf_json = serde_json::to_string(&kdf).map_err(|e| TillError::Internal {
-            what: e.to_string(),
-        })?;
+        let wrap = PasswordWrap::new(new, kdf, &self.vault_id, &self.vault_key)?;
         let action = self.begin()?;
         action.execute(
             "UPDATE wraps SET kdf_params = ?1, salt = ?2, sealed_key = ?3 WHERE kind = ?4",
-            params![kdf_json, salt.as_slice(), sealed, WRAP_PASSWORD],
+            params![
+                wrap.kdf_json,
+                wrap.salt.as_slice(),
+                wrap.sealed,
+                WRAP_PASSWORD
+            ],
         )?;
         action.audit(vault_event(
             AuditAction::Edit,
