@@ -20,6 +20,15 @@ const COMMANDS: &[&str] = &[
     "preview_import",
     "apply_import",
     "change_master_password",
+    "due_items",
+    "snooze_key",
+    "verify_key",
+    "rotation_step",
+    "rotation_paste",
+    "review_audit",
+    "skip_audit",
+    "take_route",
+    "open_provider_console",
 ];
 
 fn main() {

@@ -5,10 +5,13 @@
 //! window (and with it the web engine's processes) exists only while it is open.
 #![forbid(unsafe_code)]
 
+mod browser;
 mod commands;
 mod error;
 mod lifecycle;
 mod logging;
+mod notifications;
+mod scheduler;
 mod state;
 mod tray;
 mod windows;
@@ -52,11 +55,21 @@ pub fn run() -> Result<i32, StartupError> {
             commands::vault::preview_import,
             commands::vault::apply_import,
             commands::vault::change_master_password,
+            commands::reminders::due_items,
+            commands::reminders::snooze_key,
+            commands::reminders::verify_key,
+            commands::reminders::rotation_step,
+            commands::reminders::rotation_paste,
+            commands::reminders::review_audit,
+            commands::reminders::skip_audit,
+            commands::reminders::take_route,
+            commands::reminders::open_provider_console,
         ])
         .setup(|app| {
             tray::create(app.handle())?;
             lifecycle::unlock_with_keyring_in_background(app.handle().clone());
             lifecycle::start_idle_lock(app.handle().clone());
+            scheduler::start(app.handle().clone());
             if std::env::args().any(|arg| arg == "--open") {
                 windows::show_main(app.handle());
             }

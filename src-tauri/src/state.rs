@@ -3,15 +3,54 @@
 //! The open vault (if any) lives here behind a mutex, with the time of the last user
 //! action so the idle timer can lock it. Locking drops the vault, which zeroizes its keys.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use till_core::clock::{clock_from_env, Clock};
+use till_core::reminders::DueItem;
 use till_core::settings::Settings;
 use till_core::vault::Vault;
 use till_core::{AppStatus, IpcError, TillError, TillPaths};
 
 use crate::error::StartupError;
+use crate::windows::Route;
+
+/// What the tray shows about reminders; names only while unlocked.
+#[derive(Debug, Clone, Default)]
+pub enum DueSummary {
+    /// Not computed yet, or no vault.
+    #[default]
+    Unknown,
+    /// Locked: how many keys are past a deadline (from the plaintext index), never which.
+    Locked { due: usize },
+    /// Unlocked: everything upcoming or past due.
+    Open { items: Vec<DueItem> },
+}
+
+/// Wakes the reminder scheduler early (the vault changed, it was unlocked or locked).
+#[derive(Debug, Default)]
+pub struct Wakeup {
+    poked: Mutex<bool>,
+    signal: Condvar,
+}
+
+impl Wakeup {
+    /// Asks the scheduler to look again now.
+    pub fn poke(&self) {
+        *lock(&self.poked) = true;
+        self.signal.notify_all();
+    }
+
+    /// Waits up to `timeout` or until poked; returns whether it was poked.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        let guard = lock(&self.poked);
+        let (mut poked, _) = self
+            .signal
+            .wait_timeout_while(guard, timeout, |poked| !*poked)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::mem::take(&mut *poked)
+    }
+}
 
 /// Till's process-wide state, managed by Tauri.
 pub struct AppState {
@@ -20,8 +59,21 @@ pub struct AppState {
     pub auto_lock_after: Duration,
     /// Why `settings.toml` could not be used (defaults apply); logged once logging is up.
     pub settings_problem: Option<String>,
+    pub settings: Settings,
+    /// Wakes the reminder scheduler.
+    pub wakeup: Wakeup,
     vault: Mutex<Option<Vault>>,
     last_activity: Mutex<Instant>,
+    due: Mutex<DueSummary>,
+    /// Where the window should go when it next asks (a notification or tray click).
+    route: Mutex<Option<Route>>,
+}
+
+/// Locks a mutex, carrying on with the data if a panic poisoned it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl std::fmt::Debug for AppState {
@@ -59,32 +111,48 @@ impl AppState {
             clock,
             auto_lock_after,
             settings_problem,
+            settings,
+            wakeup: Wakeup::default(),
             vault: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
+            due: Mutex::new(DueSummary::Unknown),
+            route: Mutex::new(None),
         })
     }
 
     fn slot(&self) -> MutexGuard<'_, Option<Vault>> {
         // A panic while holding the lock leaves the vault as it was: keep using it.
-        self.vault
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.vault)
     }
 
     /// Notes a user action (resets the idle timer).
     pub fn touch(&self) {
-        *self
-            .last_activity
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Instant::now();
+        *lock(&self.last_activity) = Instant::now();
     }
 
     /// How long since the last user action.
     pub fn idle_for(&self) -> Duration {
-        self.last_activity
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .elapsed()
+        lock(&self.last_activity).elapsed()
+    }
+
+    /// What the tray shows about reminders.
+    pub fn due_summary(&self) -> DueSummary {
+        lock(&self.due).clone()
+    }
+
+    /// Replaces the reminder summary (the scheduler does this on every wake).
+    pub fn set_due_summary(&self, summary: DueSummary) {
+        *lock(&self.due) = summary;
+    }
+
+    /// Sets where the window goes next.
+    pub fn set_route(&self, route: Route) {
+        *lock(&self.route) = Some(route);
+    }
+
+    /// Takes the pending route, if any.
+    pub fn take_route(&self) -> Option<Route> {
+        lock(&self.route).take()
     }
 
     /// Whether a vault is open.
@@ -97,10 +165,14 @@ impl AppState {
         AppStatus::gather(&self.paths, self.clock.as_ref(), self.is_unlocked())
     }
 
-    /// Keeps an opened vault.
-    pub fn set_unlocked(&self, vault: Vault) {
+    /// Keeps an opened vault, with the reminder policies from the settings.
+    pub fn set_unlocked(&self, mut vault: Vault) {
         self.touch();
+        if let Err(error) = vault.set_reminder_settings(self.settings.reminders.clone()) {
+            tracing::warn!(%error, "could not refresh the due index");
+        }
         *self.slot() = Some(vault);
+        self.wakeup.poke();
     }
 
     /// Runs `action` on the open vault, or fails with `locked`.
@@ -109,9 +181,23 @@ impl AppState {
         action: impl FnOnce(&mut Vault) -> Result<T, TillError>,
     ) -> Result<T, IpcError> {
         self.touch();
-        let mut slot = self.slot();
-        let vault = slot.as_mut().ok_or(TillError::VaultLocked)?;
-        action(vault).map_err(IpcError::from)
+        let result = {
+            let mut slot = self.slot();
+            let vault = slot.as_mut().ok_or(TillError::VaultLocked)?;
+            action(vault).map_err(IpcError::from)
+        };
+        // Anything may have changed a deadline: the scheduler looks again.
+        self.wakeup.poke();
+        result
+    }
+
+    /// Runs `action` on the open vault without counting as a user action (the idle timer
+    /// keeps running) and without waking the scheduler; `None` when locked.
+    pub fn with_open_vault<T>(
+        &self,
+        action: impl FnOnce(&mut Vault) -> Result<T, TillError>,
+    ) -> Option<Result<T, TillError>> {
+        self.slot().as_mut().map(action)
     }
 
     /// Locks: audits the lock and drops the vault (its keys are zeroized on drop).
@@ -120,9 +206,13 @@ impl AppState {
         let Some(vault) = self.slot().take() else {
             return false;
         };
+        // Names of due keys must not outlive the lock, even in the tray.
+        self.set_due_summary(DueSummary::Unknown);
+        lock(&self.route).take();
         if let Err(error) = vault.lock() {
             tracing::warn!(%error, "the lock could not be written to the audit log");
         }
+        self.wakeup.poke();
         true
     }
 }

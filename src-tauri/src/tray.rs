@@ -1,13 +1,19 @@
 //! The tray icon and its menu: Till's home when no window is open.
+//!
+//! The icon says locked, all good or attention at a glance; the "Due (N)" submenu lists
+//! the keys past a deadline, and a click opens that key. While locked the tray knows only
+//! how many keys are due (from the vault's plaintext due times), never which. The menu is
+//! rebuilt whenever the scheduler looks again, so it always matches the vault.
 
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuEvent, MenuItem};
+use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
+use till_core::reminders::{DueItem, DueState};
 use till_core::VaultState;
 
-use crate::state::AppState;
-use crate::windows;
+use crate::state::{AppState, DueSummary};
+use crate::windows::{self, Route};
 
 /// The tray icon's id.
 const TRAY_ID: &str = "till";
@@ -17,6 +23,10 @@ mod item {
     pub const OPEN: &str = "open";
     pub const LOCK: &str = "lock";
     pub const QUIT: &str = "quit";
+    pub const DUE_ALL: &str = "due";
+    pub const DUE_NONE: &str = "due-none";
+    /// Followed by the key's name.
+    pub const DUE_KEY: &str = "due-key:";
 }
 
 /// What the tray icon shows at a glance.
@@ -24,21 +34,13 @@ mod item {
 pub enum TrayLook {
     /// All good (or nothing set up yet).
     Normal,
-    /// Something is due.
-    #[expect(dead_code, reason = "shown once reminders exist (issue 4)")]
+    /// Something is due, overdue or expired.
     Attention,
     /// The vault is locked.
     Locked,
 }
 
 impl TrayLook {
-    fn from_vault(vault: VaultState) -> Self {
-        match vault {
-            VaultState::Locked => Self::Locked,
-            VaultState::Absent | VaultState::Unlocked => Self::Normal,
-        }
-    }
-
     fn icon(self) -> tauri::Result<Image<'static>> {
         let bytes: &'static [u8] = match self {
             Self::Normal => include_bytes!("../../icons/tray/till-tray.png"),
@@ -47,66 +49,148 @@ impl TrayLook {
         };
         Image::from_bytes(bytes)
     }
+}
 
-    fn tooltip(self) -> &'static str {
-        match self {
-            Self::Normal => "Till",
-            Self::Attention => "Till: keys need attention",
-            Self::Locked => "Till: locked",
+/// The tray's state, worked out from the vault and the scheduler's last look.
+struct TrayView {
+    vault: VaultState,
+    look: TrayLook,
+    /// Keys past a deadline (names only while unlocked).
+    due: Vec<DueItem>,
+    due_count: usize,
+    upcoming: usize,
+}
+
+impl TrayView {
+    fn gather(state: &AppState) -> Self {
+        let vault = state.status().vault;
+        let (due, due_count, upcoming) = match (vault, state.due_summary()) {
+            (VaultState::Unlocked, DueSummary::Open { items }) => {
+                let upcoming = items
+                    .iter()
+                    .filter(|i| i.state == DueState::Upcoming)
+                    .count();
+                let due: Vec<DueItem> = items
+                    .into_iter()
+                    .filter(|i| i.state.needs_attention())
+                    .collect();
+                let count = due.len();
+                (due, count, upcoming)
+            }
+            (VaultState::Locked, DueSummary::Locked { due }) => (Vec::new(), due, 0),
+            _ => (Vec::new(), 0, 0),
+        };
+        let look = match vault {
+            VaultState::Locked => TrayLook::Locked,
+            _ if due_count > 0 => TrayLook::Attention,
+            _ => TrayLook::Normal,
+        };
+        Self {
+            vault,
+            look,
+            due,
+            due_count,
+            upcoming,
         }
+    }
+
+    fn tooltip(&self) -> String {
+        let counts = match (self.due_count, self.upcoming) {
+            (0, 0) => "nothing due".to_owned(),
+            (due, 0) => format!("{due} due"),
+            (0, upcoming) => format!("{upcoming} coming up"),
+            (due, upcoming) => format!("{due} due, {upcoming} coming up"),
+        };
+        match self.vault {
+            VaultState::Locked => format!("Till: locked, {counts}"),
+            VaultState::Absent => "Till: no vault yet".to_owned(),
+            VaultState::Unlocked => format!("Till: {counts}"),
+        }
+    }
+
+    fn menu(&self, app: &AppHandle) -> tauri::Result<Menu<Wry>> {
+        let open = MenuItem::with_id(app, item::OPEN, "Open Till", true, None::<&str>)?;
+        let lock = MenuItem::with_id(
+            app,
+            item::LOCK,
+            "Lock",
+            self.vault == VaultState::Unlocked,
+            None::<&str>,
+        )?;
+        let quit = MenuItem::with_id(app, item::QUIT, "Quit", true, None::<&str>)?;
+        let mut entries: Vec<MenuItem<Wry>> = Vec::new();
+        match self.vault {
+            VaultState::Locked if self.due_count > 0 => {
+                let text = match self.due_count {
+                    1 => "1 key is due: unlock to see which".to_owned(),
+                    n => format!("{n} keys are due: unlock to see which"),
+                };
+                entries.push(MenuItem::with_id(
+                    app,
+                    item::DUE_NONE,
+                    text,
+                    false,
+                    None::<&str>,
+                )?);
+            }
+            VaultState::Unlocked if !self.due.is_empty() => {
+                for due in &self.due {
+                    let label = due.headline();
+                    let id = format!("{}{}", item::DUE_KEY, due.name);
+                    entries.push(MenuItem::with_id(app, id, label, true, None::<&str>)?);
+                }
+                entries.push(MenuItem::with_id(
+                    app,
+                    item::DUE_ALL,
+                    "Show everything due…",
+                    true,
+                    None::<&str>,
+                )?);
+            }
+            _ => entries.push(MenuItem::with_id(
+                app,
+                item::DUE_NONE,
+                "Nothing is due",
+                false,
+                None::<&str>,
+            )?),
+        }
+        let entry_refs: Vec<&dyn IsMenuItem<Wry>> =
+            entries.iter().map(|e| e as &dyn IsMenuItem<Wry>).collect();
+        let due = Submenu::with_items(app, format!("Due ({})", self.due_count), true, &entry_refs)?;
+        Menu::with_items(app, &[&open, &due, &lock, &quit])
     }
 }
 
-/// Menu items whose state follows the vault's.
-struct TrayItems {
-    lock: MenuItem<Wry>,
-}
-
-/// Builds the tray icon with its menu. Lock is enabled only while a vault is open.
+/// Builds the tray icon with its menu.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
-    let vault = app.state::<AppState>().status().vault;
-    let look = TrayLook::from_vault(vault);
-
-    let open = MenuItem::with_id(app, item::OPEN, "Open Till", true, None::<&str>)?;
-    let lock = MenuItem::with_id(
-        app,
-        item::LOCK,
-        "Lock",
-        vault == VaultState::Unlocked,
-        None::<&str>,
-    )?;
-    app.manage(TrayItems { lock: lock.clone() });
-    let quit = MenuItem::with_id(app, item::QUIT, "Quit", true, None::<&str>)?;
-    let menu: Menu<Wry> = Menu::with_items(app, &[&open, &lock, &quit])?;
-
+    let view = TrayView::gather(&app.state::<AppState>());
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(look.icon()?)
-        .tooltip(look.tooltip())
+        .icon(view.look.icon()?)
+        .tooltip(view.tooltip())
         .title("Till")
-        .menu(&menu)
+        .menu(&view.menu(app)?)
         .show_menu_on_left_click(true)
         .on_menu_event(on_menu_event)
         .build(app)?;
     Ok(())
 }
 
-/// Brings the icon, tooltip and Lock item in line with the vault's state.
+/// Brings the icon, tooltip and menu in line with the vault and what is due.
 pub fn refresh(app: &AppHandle) {
-    let vault = app.state::<AppState>().status().vault;
-    let look = TrayLook::from_vault(vault);
-    if let Some(items) = app.try_state::<TrayItems>() {
-        if let Err(error) = items.lock.set_enabled(vault == VaultState::Unlocked) {
-            tracing::warn!(%error, "could not update the tray's Lock item");
-        }
-    }
-    if let Some(tray) = app.tray_by_id(TRAY_ID) {
-        let result = look
-            .icon()
-            .and_then(|icon| tray.set_icon(Some(icon)))
-            .and_then(|()| tray.set_tooltip(Some(look.tooltip())));
-        if let Err(error) = result {
-            tracing::warn!(%error, "could not update the tray icon");
-        }
+    let view = TrayView::gather(&app.state::<AppState>());
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let result = view
+        .look
+        .icon()
+        .and_then(|icon| tray.set_icon(Some(icon)))
+        .and_then(|()| tray.set_tooltip(Some(view.tooltip())))
+        .and_then(|()| view.menu(app))
+        .and_then(|menu| tray.set_menu(Some(menu)));
+    if let Err(error) = result {
+        tracing::warn!(%error, "could not update the tray");
     }
 }
 
@@ -122,6 +206,16 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
             tracing::info!("quit from the tray");
             app.exit(0);
         }
-        other => tracing::warn!(id = other, "unknown tray menu item"),
+        item::DUE_ALL => windows::show_at(app, Route::Due),
+        other => match other.strip_prefix(item::DUE_KEY) {
+            Some(name) => windows::show_at(
+                app,
+                Route::Key {
+                    name: name.to_owned(),
+                    panel: None,
+                },
+            ),
+            None => tracing::warn!(id = other, "unknown tray menu item"),
+        },
     }
 }

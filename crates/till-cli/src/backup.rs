@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use till_core::backup;
-use till_core::model::KeyView;
 use till_core::vault::AuditAction;
 use till_core::TillError;
 
@@ -93,7 +92,7 @@ pub fn export(context: &Context, args: ExportArgs) -> Result<(), TillError> {
                 "status",
             ])
             .map_err(csv_error)?;
-        for key in vault.keys().iter().map(KeyView::from) {
+        for key in vault.keys().iter().map(|k| vault.view(k)) {
             let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
                 d.map(|d| d.to_rfc3339()).unwrap_or_default()
             };
@@ -107,7 +106,7 @@ pub fn export(context: &Context, args: ExportArgs) -> Result<(), TillError> {
                     key.fingerprint.clone(),
                     key.created_at.to_rfc3339(),
                     key.last_rotated_at.to_rfc3339(),
-                    date(key.next_rotation_due),
+                    key.next_rotation_due.to_rfc3339(),
                     date(key.expires_at),
                     format!("{:?}", key.status).to_lowercase(),
                 ])

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use till_core::clock::clock_from_env;
 use till_core::{TillError, TillPaths};
 
-use crate::{backup, import, init, keys, log, status};
+use crate::{backup, import, init, keys, log, reminders, status};
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
 #[derive(Debug, Parser)]
@@ -73,6 +73,21 @@ enum Command {
     Export(backup::ExportArgs),
     /// Show the audit log, or check it with `till log verify`.
     Log(LogArgs),
+    /// List rotations, audits and expiries that are upcoming or past due.
+    Due {
+        /// Print JSON for scripts: name, kind, state, due_at (and more).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rotate a key: store its new value (the old one is kept 7 days for a rollback).
+    Rotate(reminders::RotateArgs),
+    /// Record that a key was audited (still needed, owner right, scopes minimal).
+    Audit(reminders::AuditArgs),
+    /// Check that a key is live with its provider (exit 0 live, 1 not live).
+    Verify {
+        /// The key's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -96,14 +111,22 @@ pub struct Context {
     pub paths: TillPaths,
     pub clock: std::sync::Arc<dyn till_core::Clock>,
     pub password_stdin: bool,
+    /// `settings.toml`, or the defaults if it is missing or unusable (said on stderr).
+    pub settings: till_core::settings::Settings,
 }
 
 /// Runs the parsed command; the exit code is 0 unless the command reports a finding.
 pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
+    let paths = TillPaths::from_env(cli.home.as_deref())?;
+    let settings = till_core::settings::Settings::load(&paths).unwrap_or_else(|error| {
+        eprintln!("till: {error}; using the default settings");
+        till_core::settings::Settings::default()
+    });
     let context = Context {
-        paths: TillPaths::from_env(cli.home.as_deref())?,
+        paths,
         clock: std::sync::Arc::from(clock_from_env()?),
         password_stdin: cli.password_stdin,
+        settings,
     };
     match cli.command {
         Command::Status { json } => status::print(&context, json).map(|()| ExitCode::SUCCESS),
@@ -123,5 +146,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Log(LogArgs { json, action: None }) => {
             log::show(&context, json).map(|()| ExitCode::SUCCESS)
         }
+        Command::Due { json } => reminders::due(&context, json).map(|()| ExitCode::SUCCESS),
+        Command::Rotate(args) => reminders::rotate(&context, args),
+        Command::Audit(args) => reminders::audit(&context, args).map(|()| ExitCode::SUCCESS),
+        Command::Verify { name } => reminders::verify(&context, &name),
     }
 }

@@ -138,6 +138,12 @@ pub fn kdf_for_new_vault() -> KdfParams {
 /// Opens the vault: with the password from stdin if given, else with the OS keyring,
 /// else by asking on the terminal.
 pub fn open_vault(context: &Context, stdin: &Stdin) -> Result<Vault, TillError> {
+    let mut vault = unlock_vault(context, stdin)?;
+    vault.set_reminder_settings(context.settings.reminders.clone())?;
+    Ok(vault)
+}
+
+fn unlock_vault(context: &Context, stdin: &Stdin) -> Result<Vault, TillError> {
     if let Some(password) = stdin.password() {
         return Vault::open(
             &context.paths,

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use secrecy::ExposeSecret;
 use serde::Serialize;
-use till_core::model::{KeyChanges, KeyMeta, KeyStatus, NewKey};
+use till_core::model::{KeyChanges, KeyStatus, KeyView, NewKey};
 use till_core::vault::AuditAction;
 use till_core::TillError;
 
@@ -84,31 +84,37 @@ pub fn add(context: &Context, args: AddArgs) -> Result<(), TillError> {
 
 /// One key as `till list --json` prints it: the contract scripts rely on.
 #[derive(Serialize)]
-struct ListedKey<'a> {
-    name: &'a str,
-    provider: &'a str,
-    env: &'a str,
-    scopes: &'a [String],
-    owner: Option<&'a str>,
-    fingerprint: &'a str,
+struct ListedKey {
+    name: String,
+    provider: String,
+    env: String,
+    scopes: Vec<String>,
+    owner: Option<String>,
+    fingerprint: String,
     created_at: DateTime<Utc>,
     last_rotated_at: DateTime<Utc>,
-    next_rotation_due: Option<DateTime<Utc>>,
+    next_rotation_due: DateTime<Utc>,
+    last_audited_at: Option<DateTime<Utc>>,
+    next_audit_due: DateTime<Utc>,
+    snoozed_until: Option<DateTime<Utc>>,
     status: KeyStatus,
 }
 
-impl<'a> From<&'a KeyMeta> for ListedKey<'a> {
-    fn from(k: &'a KeyMeta) -> Self {
+impl From<KeyView> for ListedKey {
+    fn from(k: KeyView) -> Self {
         Self {
-            name: &k.name,
-            provider: &k.provider,
-            env: &k.environment,
-            scopes: &k.scopes,
-            owner: k.owner.as_deref(),
-            fingerprint: &k.fingerprint,
+            name: k.name,
+            provider: k.provider,
+            env: k.environment,
+            scopes: k.scopes,
+            owner: k.owner,
+            fingerprint: k.fingerprint,
             created_at: k.created_at,
             last_rotated_at: k.last_rotated_at,
-            next_rotation_due: k.next_rotation_due(),
+            next_rotation_due: k.next_rotation_due,
+            last_audited_at: k.last_audited_at,
+            next_audit_due: k.next_audit_due,
+            snoozed_until: k.snoozed_until,
             status: k.status,
         }
     }
@@ -118,7 +124,11 @@ impl<'a> From<&'a KeyMeta> for ListedKey<'a> {
 pub fn list(context: &Context, json: bool) -> Result<(), TillError> {
     let stdin = Stdin::read(context, false)?;
     let vault = open_vault(context, &stdin)?;
-    let keys: Vec<ListedKey<'_>> = vault.keys().iter().map(ListedKey::from).collect();
+    let keys: Vec<ListedKey> = vault
+        .keys()
+        .iter()
+        .map(|k| ListedKey::from(vault.view(k)))
+        .collect();
     if json {
         println!("{}", to_json(&keys)?);
         return Ok(());
@@ -138,10 +148,7 @@ pub fn list(context: &Context, json: bool) -> Result<(), TillError> {
         "NAME", "PROVIDER", "ENV", "FINGERPRINT"
     );
     for key in keys {
-        let due = key
-            .next_rotation_due
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_else(|| "-".into());
+        let due = key.next_rotation_due.format("%Y-%m-%d");
         println!(
             "{:width$}  {:12}  {:8}  {:14}  {due}",
             key.name, key.provider, key.env, key.fingerprint
@@ -204,6 +211,10 @@ pub struct EditArgs {
     /// Replace the scopes with these (repeatable).
     #[arg(long = "scope", value_name = "SCOPE")]
     scopes: Vec<String>,
+    /// Replace the places the key is deployed with these (repeatable), e.g.
+    /// "GitHub Actions: deploy.yml"; a rotation asks to update each one.
+    #[arg(long = "place", value_name = "WHERE")]
+    places: Vec<String>,
     /// Owner ("" clears it).
     #[arg(long, value_name = "WHO")]
     owner: Option<String>,
@@ -242,8 +253,10 @@ pub fn edit(context: &Context, args: EditArgs) -> Result<(), TillError> {
         scopes: (!args.scopes.is_empty()).then_some(args.scopes),
         tags: None,
         notes: None,
+        places: (!args.places.is_empty()).then_some(args.places),
         rotate_every_days: args.rotate_every,
         audit_every_days: args.audit_every,
+        lead_days: None,
     };
     let mut meta = vault.edit(&args.name, changes)?;
     if let Some(value) = new_value {

@@ -11,6 +11,7 @@ mod init;
 mod input;
 mod keys;
 mod log;
+mod reminders;
 mod status;
 
 use std::process::ExitCode;

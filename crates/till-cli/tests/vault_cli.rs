@@ -3,78 +3,11 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-const PASSWORD: &str = "hunter2 but longer";
+mod support;
 
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn root(&self) -> PathBuf {
-        self.dir.path().join("till")
-    }
-
-    /// Runs `till --home ROOT ARGS…` with `stdin` piped in.
-    fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_till"))
-            .arg("--home")
-            .arg(self.root())
-            .args(args)
-            .env("HOME", self.dir.path())
-            .env("TILL_KDF", "floor")
-            .env("TILL_NOW", "2026-11-27T09:00:00Z")
-            .env_remove("TILL_HOME")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // A command that fails before reading stdin closes it: that is not our failure.
-        let _ = child.stdin.take().unwrap().write_all(stdin);
-        child.wait_with_output().unwrap()
-    }
-
-    /// Runs with the password as the first line of stdin, then `rest`.
-    fn with_password(&self, args: &[&str], rest: &str) -> Output {
-        let mut all = vec!["--password-stdin"];
-        all.extend_from_slice(args);
-        self.run(&all, format!("{PASSWORD}\n{rest}").as_bytes())
-    }
-
-    fn init(&self) {
-        let out = self.with_password(&["init", "--no-keyring"], "");
-        assert!(out.status.success(), "{}", stderr(&out));
-    }
-
-    fn vault_file(&self) -> PathBuf {
-        self.root().join("data/vault.db")
-    }
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn assert_one_line_error(out: &Output, code: i32, expect: &str) {
-    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
-    let text = stderr(out);
-    assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(text.starts_with("till: "), "{text}");
-    assert!(text.contains(expect), "expected '{expect}' in: {text}");
-    assert!(!text.contains("panicked"), "{text}");
-}
+use support::{assert_one_line_error, stderr, stdout, Home, PASSWORD};
 
 #[test]
 fn init_add_list_get_rm_and_log_work_as_documented() {

@@ -85,11 +85,7 @@ fn main() {
     let rss_unlocked = rss_kib();
 
     let list = median(21, || {
-        let listed: Vec<_> = vault
-            .keys()
-            .iter()
-            .map(till_core::model::KeyView::from)
-            .collect();
+        let listed: Vec<_> = vault.keys().iter().map(|key| vault.view(key)).collect();
         assert_eq!(listed.len(), KEYS);
     });
     let search_hit = median(51, || {

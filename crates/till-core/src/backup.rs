@@ -159,34 +159,20 @@ pub fn open(bytes: &[u8], password: &SecretString) -> Result<Vec<BackedUpKey>, T
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::KeyStatus;
 
     fn sample() -> BackedUpKey {
         let now: DateTime<Utc> = "2026-11-27T09:00:00Z".parse().unwrap();
+        let mut meta = crate::model::tests_support::key("Stripe", "stripe", "prod");
+        meta.id = "a".into();
+        meta.owner = Some("grace-hopper".into());
+        meta.scopes = vec!["stripe:charges:read".into()];
+        meta.created_at = now;
+        meta.updated_at = now;
+        meta.last_rotated_at = now;
+        meta.rotate_every_days = Some(90);
+        meta.fingerprint = "rk_…abcd".into();
         BackedUpKey {
-            meta: KeyMeta {
-                id: "a".into(),
-                name: "Stripe".into(),
-                provider: "stripe".into(),
-                environment: "prod".into(),
-                owner: Some("grace-hopper".into()),
-                purpose: None,
-                scopes: vec!["stripe:charges:read".into()],
-                places: vec![],
-                tags: vec![],
-                notes: None,
-                status: KeyStatus::Active,
-                created_at: now,
-                updated_at: now,
-                expires_at: None,
-                rotate_every_days: Some(90),
-                audit_every_days: None,
-                last_rotated_at: now,
-                last_audited_at: None,
-                fingerprint: "rk_…abcd".into(),
-                value_hmac: String::new(),
-                history: Vec::new(),
-            },
+            meta,
             value: "rk_live_backup_secret_value".into(),
         }
     }

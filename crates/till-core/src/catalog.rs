@@ -44,6 +44,55 @@ pub struct Provider {
     #[serde(default, rename = "pattern")]
     #[ts(skip)]
     pub patterns: Vec<KeyPattern>,
+    /// The cheapest authenticated call that shows a key is live, if there is one.
+    #[serde(default)]
+    #[ts(skip)]
+    pub verify: Option<VerifySpec>,
+    /// Why keys of this provider cannot be checked with the key alone.
+    #[serde(default)]
+    pub verify_note: Option<String>,
+}
+
+/// How to check a key is live: one authenticated request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifySpec {
+    /// `https://host`, no path; the only place the key is ever sent.
+    pub base_url: String,
+    pub method: VerifyMethod,
+    pub path: String,
+    pub auth: VerifyAuth,
+    /// The header (`auth = "header"`) or query parameter (`auth = "query"`) name.
+    #[serde(default)]
+    pub auth_name: Option<String>,
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// A 2xx reply counts as live only if this top-level JSON field is `true` (Slack).
+    #[serde(default)]
+    pub ok_json_field: Option<String>,
+}
+
+/// The HTTP method of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VerifyMethod {
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+}
+
+/// How the key travels in a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyAuth {
+    /// `Authorization: Bearer KEY`.
+    Bearer,
+    /// A named header carries the key.
+    Header,
+    /// HTTP Basic with the key as the user name and no password.
+    Basic,
+    /// A named query parameter carries the key.
+    Query,
 }
 
 /// One recognisable key format of a provider.
@@ -159,6 +208,23 @@ mod tests {
             assert!(ids.contains(&required), "{required} is missing");
         }
         assert!(providers().iter().all(|p| p.rotate_every_days > 0));
+    }
+
+    #[test]
+    fn every_provider_can_be_checked_or_says_why_not() {
+        for provider in providers() {
+            match (&provider.verify, &provider.verify_note) {
+                (Some(spec), None) => {
+                    assert!(spec.base_url.starts_with("https://"), "{}", provider.id);
+                    assert!(!spec.base_url.ends_with('/'), "{}", provider.id);
+                    assert!(spec.path.starts_with('/'), "{}", provider.id);
+                    let named = matches!(spec.auth, VerifyAuth::Header | VerifyAuth::Query);
+                    assert_eq!(named, spec.auth_name.is_some(), "{}", provider.id);
+                }
+                (None, Some(note)) => assert!(!note.is_empty(), "{}", provider.id),
+                _ => panic!("{}: give either [verify] or verify_note", provider.id),
+            }
+        }
     }
 
     #[test]

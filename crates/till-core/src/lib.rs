@@ -15,9 +15,11 @@ pub mod import;
 pub mod keyring;
 pub mod model;
 pub mod paths;
+pub mod reminders;
 pub mod settings;
 pub mod status;
 pub mod vault;
+pub mod verify;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{ErrorCode, IpcError, TillError};

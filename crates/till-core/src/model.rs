@@ -3,12 +3,14 @@
 //! A key's metadata and its value are separate sealed records: listing and searching
 //! open only metadata, and a value is opened only when it is used (copy, reveal, get).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::TillError;
+use crate::reminders::calendar::add_days;
+use crate::reminders::{Policy, ReminderSettings};
 
 /// Longest value Till accepts. API keys are well under 1 KiB; PEM keys and service
 /// account JSON fit; anything larger is almost certainly a mistake (a whole file).
@@ -45,10 +47,23 @@ pub struct KeyMeta {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// Own intervals; `None` follows the policy (settings, environment, catalog).
     pub rotate_every_days: Option<u32>,
     pub audit_every_days: Option<u32>,
+    /// How many days ahead to warn; `None` follows the policy.
+    #[serde(default)]
+    pub lead_days: Option<u32>,
     pub last_rotated_at: DateTime<Utc>,
     pub last_audited_at: Option<DateTime<Utc>>,
+    /// Reminders for this key are held until then ("Snooze 1 day").
+    #[serde(default)]
+    pub snoozed_until: Option<DateTime<Utc>>,
+    /// The last live check against the provider.
+    #[serde(default)]
+    pub last_verified: Option<Verified>,
+    /// A rotation runbook in progress, so it can be left and resumed.
+    #[serde(default)]
+    pub rotation: Option<RotationRun>,
     /// What the UI shows instead of the value, e.g. `sk-…a1b2`.
     pub fingerprint: String,
     /// Keyed hash of the value (HMAC), to spot the same value stored twice.
@@ -57,6 +72,49 @@ pub struct KeyMeta {
     /// Earlier values, newest first: fingerprints and when they were replaced.
     #[serde(default)]
     pub history: Vec<RetiredValue>,
+}
+
+/// The outcome of a live check, as remembered on the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Verified {
+    pub at: DateTime<Utc>,
+    pub outcome: crate::verify::Outcome,
+    pub message: String,
+    /// Which value was checked.
+    pub fingerprint: String,
+}
+
+/// The steps of a rotation runbook, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RotationStep {
+    /// Create a new key at the provider, with the same scopes.
+    CreateNew,
+    /// Paste it into Till (the old value is kept for the rollback window).
+    PasteNew,
+    /// Check the new key is live.
+    Verify,
+    /// Update every place the key is deployed.
+    UpdatePlaces,
+    /// Confirm nothing uses the old key any more.
+    ConfirmOldUnused,
+    /// Revoke the old key at the provider.
+    RevokeOld,
+}
+
+/// A rotation in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RotationRun {
+    pub started_at: DateTime<Utc>,
+    /// The step to do next.
+    pub step: RotationStep,
+    pub old_fingerprint: String,
+    pub new_fingerprint: Option<String>,
+    /// Places already updated to the new key.
+    pub places_updated: Vec<String>,
 }
 
 /// A value that was replaced: what it looked like, and until when it can be restored.
@@ -84,17 +142,14 @@ pub struct KeyChanges {
     pub scopes: Option<Vec<String>>,
     pub tags: Option<Vec<String>>,
     pub notes: Option<String>,
+    pub places: Option<Vec<String>>,
+    /// 0 goes back to the policy's interval.
     pub rotate_every_days: Option<u32>,
     pub audit_every_days: Option<u32>,
+    pub lead_days: Option<u32>,
 }
 
 impl KeyMeta {
-    /// When the key is next due for rotation, if it has a rotation interval.
-    pub fn next_rotation_due(&self) -> Option<DateTime<Utc>> {
-        self.rotate_every_days
-            .map(|days| self.last_rotated_at + Duration::days(i64::from(days)))
-    }
-
     /// True if `query` (lower-cased) appears in the name, provider, environment, owner,
     /// a scope or a tag.
     pub fn matches(&self, query: &str) -> bool {
@@ -128,15 +183,25 @@ pub struct KeyView {
     pub expires_at: Option<DateTime<Utc>>,
     pub rotate_every_days: Option<u32>,
     pub audit_every_days: Option<u32>,
+    pub lead_days: Option<u32>,
+    /// The intervals that apply (own, or from the policy).
+    pub policy: Policy,
     pub last_rotated_at: DateTime<Utc>,
     pub last_audited_at: Option<DateTime<Utc>>,
-    pub next_rotation_due: Option<DateTime<Utc>>,
+    pub next_rotation_due: DateTime<Utc>,
+    pub next_audit_due: DateTime<Utc>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub last_verified: Option<Verified>,
+    pub rotation: Option<RotationRun>,
     pub fingerprint: String,
     pub history: Vec<RetiredValue>,
 }
 
-impl From<&KeyMeta> for KeyView {
-    fn from(k: &KeyMeta) -> Self {
+impl KeyView {
+    /// The view of `k` under these reminder settings, with due dates in `tz`.
+    pub fn new<Tz: TimeZone>(k: &KeyMeta, settings: &ReminderSettings, tz: &Tz) -> Self {
+        let policy = settings.policy_for(k);
+        let after = |from: DateTime<Utc>, days: u32| add_days(from, i64::from(days), tz);
         Self {
             id: k.id.clone(),
             name: k.name.clone(),
@@ -154,9 +219,18 @@ impl From<&KeyMeta> for KeyView {
             expires_at: k.expires_at,
             rotate_every_days: k.rotate_every_days,
             audit_every_days: k.audit_every_days,
+            lead_days: k.lead_days,
+            policy,
             last_rotated_at: k.last_rotated_at,
             last_audited_at: k.last_audited_at,
-            next_rotation_due: k.next_rotation_due(),
+            next_rotation_due: after(k.last_rotated_at, policy.rotate_every_days),
+            next_audit_due: after(
+                k.last_audited_at.unwrap_or(k.created_at),
+                policy.audit_every_days,
+            ),
+            snoozed_until: k.snoozed_until,
+            last_verified: k.last_verified.clone(),
+            rotation: k.rotation.clone(),
             fingerprint: k.fingerprint.clone(),
             history: k.history.clone(),
         }
@@ -328,6 +402,46 @@ pub fn display_fingerprint(value: &str) -> String {
         .to_owned();
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{prefix}…{tail}")
+}
+
+/// Keys for unit tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// An active key with no own intervals, created and rotated at 2026-01-01.
+    pub fn key(name: &str, provider: &str, environment: &str) -> KeyMeta {
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        KeyMeta {
+            id: format!("id-{name}"),
+            name: name.to_owned(),
+            provider: provider.to_owned(),
+            environment: environment.to_owned(),
+            owner: None,
+            purpose: None,
+            scopes: Vec::new(),
+            places: Vec::new(),
+            tags: Vec::new(),
+            notes: None,
+            status: KeyStatus::Active,
+            created_at: start,
+            updated_at: start,
+            expires_at: None,
+            rotate_every_days: None,
+            audit_every_days: None,
+            lead_days: None,
+            last_rotated_at: start,
+            last_audited_at: None,
+            snoozed_until: None,
+            last_verified: None,
+            rotation: None,
+            fingerprint: "sk-…test".into(),
+            value_hmac: String::new(),
+            history: Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]

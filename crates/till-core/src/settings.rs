@@ -7,6 +7,8 @@ use serde::Deserialize;
 
 use crate::error::TillError;
 use crate::paths::TillPaths;
+use crate::reminders::ReminderSettings;
+use crate::verify::VerifySettings;
 
 /// The settings file's name in the config directory.
 pub const FILE_NAME: &str = "settings.toml";
@@ -17,12 +19,18 @@ pub const FILE_NAME: &str = "settings.toml";
 pub struct Settings {
     /// Lock the vault after this many minutes without use; 0 never locks by itself.
     pub auto_lock_minutes: u32,
+    /// Rotation and audit intervals, lead times, quiet hours (`[reminders]`).
+    pub reminders: ReminderSettings,
+    /// Live checks: base URL overrides and timeout (`[verify]`).
+    pub verify: VerifySettings,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             auto_lock_minutes: 15,
+            reminders: ReminderSettings::default(),
+            verify: VerifySettings::default(),
         }
     }
 }
@@ -82,5 +90,28 @@ mod tests {
         let (_root, paths) = paths_with(Some("\nauto_lock_minutes = \"soon\"\n"));
         let err = Settings::load(&paths).unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
+        let (_root, paths) = paths_with(Some("[reminders]\nquiet_hours = \"late\"\n"));
+        let err = Settings::load(&paths).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("22:00-08:00"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reminder_and_verify_tables_are_read() {
+        let (_root, paths) = paths_with(Some(
+            "[reminders]\nlead_days = 3\nquiet_hours = \"22:00-07:00\"\n\
+             [reminders.environments.prod]\naudit_every_days = 30\n\
+             [verify]\nbase_urls = { openai = \"http://127.0.0.1:9/openai\" }\n",
+        ));
+        let settings = Settings::load(&paths).unwrap();
+        assert_eq!(settings.reminders.all.lead_days, Some(3));
+        assert!(settings.reminders.quiet_hours.is_some());
+        assert_eq!(
+            settings.reminders.environments["prod"].audit_every_days,
+            Some(30)
+        );
+        assert_eq!(settings.verify.base_urls.len(), 1);
     }
 }

@@ -35,7 +35,7 @@ fn a_version_1_vault_opens_with_its_keys_values_and_log() {
     assert_eq!(openai.environment, "prod");
     assert_eq!(openai.scopes, ["openai:models:read"]);
     assert_eq!(
-        openai.next_rotation_due().unwrap().to_rfc3339(),
+        vault.view(openai).next_rotation_due.to_rfc3339(),
         "2027-02-25T09:00:00+00:00"
     );
     assert_eq!(

@@ -179,10 +179,8 @@ fn keys_are_added_found_used_and_removed_with_an_audit_trail() {
     assert_eq!(vault.search("charges:read").len(), 1);
     assert_eq!(vault.search("ADA")[0].name, "Stripe billing");
     let due = vault
-        .find("Stripe billing")
-        .unwrap()
-        .next_rotation_due()
-        .unwrap();
+        .view(vault.find("Stripe billing").unwrap())
+        .next_rotation_due;
     assert_eq!(due.to_rfc3339(), "2027-02-25T09:00:00+00:00");
 
     let value = vault

@@ -2,5 +2,6 @@
 //! and granted to the main window in `capabilities/main.json`; nothing else is reachable.
 
 pub mod app;
+pub mod reminders;
 pub mod vault;
 pub mod window;

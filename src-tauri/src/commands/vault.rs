@@ -18,7 +18,7 @@ use crate::error::CommandResult;
 use crate::state::AppState;
 use crate::tray;
 
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, TillError> + Send + 'static,
 ) -> CommandResult<T> {
     tauri::async_runtime::spawn_blocking(work)
@@ -101,14 +101,14 @@ pub fn lock_vault(app: AppHandle, state: State<'_, AppState>) -> CommandResult<A
 /// Every key's metadata, sorted by name.
 #[tauri::command]
 pub fn list_keys(state: State<'_, AppState>) -> CommandResult<Vec<KeyView>> {
-    state.with_vault(|vault| Ok(vault.keys().iter().map(KeyView::from).collect()))
+    state.with_vault(|vault| Ok(vault.keys().iter().map(|k| vault.view(k)).collect()))
 }
 
 /// Adds a key.
 #[tauri::command]
 pub fn add_key(state: State<'_, AppState>, key: KeyInput, value: String) -> CommandResult<KeyView> {
     let new = NewKey::from_input(key, SecretString::from(value));
-    state.with_vault(|vault| vault.add(new).map(|meta| KeyView::from(&meta)))
+    state.with_vault(|vault| vault.add(new).map(|meta| vault.view(&meta)))
 }
 
 /// Which provider a pasted value belongs to, if its format says so.
@@ -161,7 +161,7 @@ pub fn edit_key(
     name: String,
     changes: KeyChanges,
 ) -> CommandResult<KeyView> {
-    state.with_vault(|vault| vault.edit(&name, changes).map(|meta| KeyView::from(&meta)))
+    state.with_vault(|vault| vault.edit(&name, changes).map(|meta| vault.view(&meta)))
 }
 
 /// Replaces a key's value; the old one is kept for the rollback window.
@@ -175,14 +175,14 @@ pub fn replace_key_value(
     state.with_vault(|vault| {
         vault
             .replace_value(&name, value)
-            .map(|meta| KeyView::from(&meta))
+            .map(|meta| vault.view(&meta))
     })
 }
 
 /// Puts back the value the last replacement retired, within the rollback window.
 #[tauri::command]
 pub fn rollback_key(state: State<'_, AppState>, name: String) -> CommandResult<KeyView> {
-    state.with_vault(|vault| vault.rollback(&name).map(|meta| KeyView::from(&meta)))
+    state.with_vault(|vault| vault.rollback(&name).map(|meta| vault.view(&meta)))
 }
 
 fn parse_import(

@@ -46,13 +46,12 @@ impl<'a> Action<'a> {
 
     /// Seals and writes a key's metadata, with its next due time in plaintext so the
     /// tray can count what is due while the vault is locked.
-    pub fn write_key(&self, meta: &KeyMeta) -> Result<(), TillError> {
+    pub fn write_key(&self, meta: &KeyMeta, due: Option<DateTime<Utc>>) -> Result<(), TillError> {
         let plaintext =
             zeroize::Zeroizing::new(serde_json::to_vec(meta).map_err(|e| TillError::Internal {
                 what: e.to_string(),
             })?);
         let sealed = envelope::seal(&self.keys.seal, &record_aad(KIND_KEY, &meta.id), &plaintext);
-        let due = super::next_due(meta);
         self.upsert(
             KIND_KEY,
             &meta.id,
@@ -76,7 +75,7 @@ impl<'a> Action<'a> {
     }
 
     /// Inserts or replaces one sealed record; `created_at` stays as first written.
-    fn upsert(
+    pub fn upsert(
         &self,
         kind: &str,
         id: &str,

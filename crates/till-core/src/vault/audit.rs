@@ -26,6 +26,14 @@ pub enum AuditAction {
     Unlock,
     FailedUnlock,
     Lock,
+    /// A step of a rotation runbook, or a rotation from the CLI.
+    Rotation,
+    /// A live check against the provider.
+    Verify,
+    /// An audit review completed or skipped.
+    Audit,
+    /// Reminders held for a while.
+    Snooze,
 }
 
 impl AuditAction {
@@ -42,6 +50,10 @@ impl AuditAction {
             Self::Unlock => "unlock",
             Self::FailedUnlock => "failed_unlock",
             Self::Lock => "lock",
+            Self::Rotation => "rotation",
+            Self::Verify => "verify",
+            Self::Audit => "audit",
+            Self::Snooze => "snooze",
         }
     }
 }

@@ -8,6 +8,8 @@
 
 mod action;
 pub mod audit;
+mod reminders;
+mod rotation;
 mod schema;
 pub mod throttle;
 
@@ -29,11 +31,14 @@ use crate::model::{
     display_fingerprint, validate_name, validate_value, KeyChanges, KeyMeta, KeyStatus, NewKey,
 };
 use crate::paths::TillPaths;
+use crate::reminders::ReminderSettings;
 use crate::status::VAULT_FILE_NAME;
 
 use action::Action;
 pub use audit::{AuditAction, AuditEntry, Verdict};
 use audit::{AuditDetails, AuditRow, Head};
+pub use reminders::{count_due_while_locked, AuditReview};
+pub use rotation::{RotationAction, RotationInput};
 use throttle::Failures;
 
 const WRAP_PASSWORD: &str = "password";
@@ -42,6 +47,8 @@ const KIND_KEY: &str = "key";
 const KIND_VALUE: &str = "value";
 /// The value a rotation replaced, kept sealed for the rollback window.
 const KIND_PREVIOUS: &str = "previous";
+/// The reminder ledger (what was announced), one sealed record per vault.
+const KIND_LEDGER: &str = "ledger";
 
 /// How long a replaced value is kept for a rollback.
 pub const ROLLBACK_WINDOW_DAYS: i64 = 7;
@@ -110,6 +117,8 @@ pub struct Vault {
     keys: SubKeys,
     clock: Arc<dyn Clock>,
     inventory: Vec<KeyMeta>,
+    /// Reminder policies from the settings, for due dates and the plaintext due index.
+    reminders: ReminderSettings,
 }
 
 impl Drop for Vault {
@@ -282,6 +291,7 @@ impl Vault {
             keys,
             clock,
             inventory: Vec::new(),
+            reminders: ReminderSettings::default(),
         })
     }
 
@@ -338,6 +348,7 @@ impl Vault {
             keys,
             clock,
             inventory: Vec::new(),
+            reminders: ReminderSettings::default(),
         };
         vault.inventory = vault.load_inventory()?;
         vault.record_unlock(&failures, unlock)?;
@@ -479,8 +490,12 @@ impl Vault {
             expires_at: new.expires_at,
             rotate_every_days: new.rotate_every_days,
             audit_every_days: new.audit_every_days,
+            lead_days: None,
             last_rotated_at: now,
             last_audited_at: None,
+            snoozed_until: None,
+            last_verified: None,
+            rotation: None,
             fingerprint: display_fingerprint(value),
             value_hmac,
             history: Vec::new(),
@@ -493,9 +508,10 @@ impl Vault {
         &mut self,
         keys: Vec<(KeyMeta, SecretString, AuditAction, Option<String>)>,
     ) -> Result<(), TillError> {
+        let dues: Vec<_> = keys.iter().map(|(meta, ..)| self.next_due(meta)).collect();
         let action = self.begin()?;
-        for (meta, value, kind, detail) in &keys {
-            action.write_key(meta)?;
+        for ((meta, value, kind, detail), due) in keys.iter().zip(dues) {
+            action.write_key(meta, due)?;
             action.write_value(KIND_VALUE, &meta.id, value.expose_secret(), None)?;
             action.audit(key_event(*kind, meta, detail.clone()))?;
         }
@@ -656,6 +672,12 @@ impl Vault {
         apply!(notes, changes.notes.map(blank_to_none), "notes");
         apply!(scopes, changes.scopes, "scopes");
         apply!(tags, changes.tags, "tags");
+        apply!(places, changes.places, "places");
+        apply!(
+            lead_days,
+            changes.lead_days.map(|d| Some(d).filter(|d| *d > 0)),
+            "reminder lead time"
+        );
         apply!(
             rotate_every_days,
             changes
@@ -684,7 +706,29 @@ impl Vault {
     /// Replaces a key's value (a rotation): the old value's fingerprint goes into the
     /// history and the value itself is kept sealed for [`ROLLBACK_WINDOW_DAYS`].
     pub fn replace_value(&mut self, name: &str, value: SecretString) -> Result<KeyMeta, TillError> {
-        self.swap_value(name, value, "value replaced".into())
+        self.swap_value(
+            name,
+            value,
+            "value replaced".into(),
+            AuditAction::Edit,
+            |_| (),
+        )
+    }
+
+    /// Puts in a new value, keeping the old one for the rollback window; `also` makes
+    /// further changes to the metadata in the same write.
+    /// Rotates a key outside the runbook (`till rotate`): a new value, audited as a
+    /// rotation; the old one is kept for the rollback window.
+    pub fn rotate(&mut self, name: &str, value: SecretString) -> Result<KeyMeta, TillError> {
+        self.swap_value(
+            name,
+            value,
+            "rotated".into(),
+            AuditAction::Rotation,
+            |meta| {
+                meta.snoozed_until = None;
+            },
+        )
     }
 
     fn swap_value(
@@ -692,6 +736,8 @@ impl Vault {
         name: &str,
         value: SecretString,
         reason: String,
+        audit_as: AuditAction,
+        also: impl FnOnce(&mut KeyMeta),
     ) -> Result<KeyMeta, TillError> {
         validate_value(&value)?;
         let mut meta = self.find(name)?.clone();
@@ -725,6 +771,7 @@ impl Vault {
         meta.value_hmac = value_hmac;
         meta.last_rotated_at = now;
         meta.updated_at = now;
+        also(&mut meta);
         let detail = format!(
             "{reason}; the old one ({}) is kept until {}",
             meta.history[0].fingerprint,
@@ -732,7 +779,7 @@ impl Vault {
         );
         self.save_meta(
             &meta,
-            AuditAction::Edit,
+            audit_as,
             Some(detail),
             Some((value, previous, keep_until)),
         )?;
@@ -748,8 +795,9 @@ impl Vault {
         detail: Option<String>,
         new_value: Option<(SecretString, SecretString, DateTime<Utc>)>,
     ) -> Result<(), TillError> {
+        let due = self.next_due(meta);
         let action = self.begin()?;
-        action.write_key(meta)?;
+        action.write_key(meta, due)?;
         if let Some((value, previous, keep_until)) = new_value {
             action.write_value(KIND_VALUE, &meta.id, value.expose_secret(), None)?;
             action.write_value(
@@ -779,7 +827,13 @@ impl Vault {
         };
         let previous = self.open_text(KIND_PREVIOUS, &meta)?;
         let detail = format!("rolled back to the earlier value {}", last.fingerprint);
-        self.swap_value(name, SecretString::from(previous), detail)
+        self.swap_value(
+            name,
+            SecretString::from(previous),
+            detail,
+            AuditAction::Edit,
+            |meta| meta.rotation = None,
+        )
     }
 
     /// Records an action that changed nothing else (export, copy) in the audit log.
@@ -814,25 +868,29 @@ impl Vault {
         } else {
             "previous value"
         };
-        let sealed: Vec<u8> = self
+        self.open_record_text(kind, &meta.id)?
+            .ok_or_else(|| self.corrupt(format!("the {what} of '{}' is missing", meta.name)))
+    }
+
+    /// Opens the sealed text record `(id, kind)`, if there is one.
+    fn open_record_text(&self, kind: &str, id: &str) -> Result<Option<SecretString>, TillError> {
+        let sealed: Option<Vec<u8>> = self
             .conn
             .query_row(
                 "SELECT sealed FROM records WHERE id = ?1 AND kind = ?2",
-                params![meta.id, kind],
+                params![id, kind],
                 |r| r.get(0),
             )
-            .map_err(|e| {
-                corrupt_or_db(
-                    &self.path,
-                    e,
-                    &format!("the {what} of '{}' is missing", meta.name),
-                )
-            })?;
-        let plaintext = envelope::open(&self.keys.seal, &record_aad(kind, &meta.id), &sealed)
-            .map_err(|e| self.corrupt(format!("{what} of '{}': {e}", meta.name)))?;
+            .optional()
+            .map_err(|e| db_error(&self.path, e))?;
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let plaintext = envelope::open(&self.keys.seal, &record_aad(kind, id), &sealed)
+            .map_err(|e| self.corrupt(format!("{kind} record {id}: {e}")))?;
         let text = String::from_utf8(plaintext.to_vec())
-            .map_err(|_| self.corrupt(format!("{what} of '{}' is not text", meta.name)))?;
-        Ok(SecretString::from(text))
+            .map_err(|_| self.corrupt(format!("{kind} record {id} is not text")))?;
+        Ok(Some(SecretString::from(text)))
     }
 
     /// Opens a key's value for use; `action` says what for (reveal, copy) and is audited.
@@ -940,18 +998,6 @@ fn key_event(action: AuditAction, meta: &KeyMeta, detail: Option<String>) -> Aud
         key_name: Some(meta.name.clone()),
         detail,
     }
-}
-
-/// The earliest of next rotation, next audit and expiry: stored in plaintext so the tray
-/// can count what is due while the vault is locked.
-fn next_due(meta: &KeyMeta) -> Option<DateTime<Utc>> {
-    let audit_due = meta.audit_every_days.map(|days| {
-        meta.last_audited_at.unwrap_or(meta.created_at) + Duration::days(i64::from(days))
-    });
-    [meta.next_rotation_due(), audit_due, meta.expires_at]
-        .into_iter()
-        .flatten()
-        .min()
 }
 
 fn unwrap_vault_key(

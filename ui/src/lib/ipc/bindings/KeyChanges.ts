@@ -3,4 +3,8 @@
 /**
  * Changes to a key's details; `None` leaves a field as it is.
  */
-export type KeyChanges = { name: string | null, provider: string | null, environment: string | null, owner: string | null, purpose: string | null, scopes: Array<string> | null, tags: Array<string> | null, notes: string | null, rotate_every_days: number | null, audit_every_days: number | null, };
+export type KeyChanges = { name: string | null, provider: string | null, environment: string | null, owner: string | null, purpose: string | null, scopes: Array<string> | null, tags: Array<string> | null, notes: string | null, places: Array<string> | null, 
+/**
+ * 0 goes back to the policy's interval.
+ */
+rotate_every_days: number | null, audit_every_days: number | null, lead_days: number | null, };

@@ -3,4 +3,8 @@
 /**
  * A provider as the UI lists it.
  */
-export type Provider = { id: string, name: string, console_url: string | null, docs_url: string | null, rotate_every_days: number, };
+export type Provider = { id: string, name: string, console_url: string | null, docs_url: string | null, rotate_every_days: number, 
+/**
+ * Why keys of this provider cannot be checked with the key alone.
+ */
+verify_note: string | null, };

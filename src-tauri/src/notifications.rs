@@ -1,0 +1,154 @@
+//! Desktop notifications for reminders, and what their buttons do.
+//!
+//! One reminder is one notification with the actions that fit it (Start rotation, Mark
+//! audited, Snooze 1 day); clicking it opens that key. A digest stands in for a burst and
+//! opens the list of what is due. Notifications carry names and dates, never values. A
+//! missing notification daemon is logged (once) and the reminders stay unannounced, so
+//! they appear when one is back.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use notify_rust::{Notification, Urgency};
+use tauri::{AppHandle, Manager};
+use till_core::reminders::{DueItem, DueKind, DueState, Notice};
+use till_core::vault::RotationInput;
+
+use crate::state::AppState;
+use crate::windows::{self, KeyPanel, Route};
+
+/// Action ids, as the notification server reports them back (and tests pick them).
+mod action {
+    pub const OPEN: &str = "default";
+    pub const ROTATE: &str = "rotate";
+    pub const AUDITED: &str = "audited";
+    pub const SNOOZE: &str = "snooze";
+}
+
+/// How long "Snooze" holds a key's reminders.
+const SNOOZE_FOR: chrono::Duration = chrono::Duration::days(1);
+
+/// Whether the last attempt failed (so a missing daemon is logged once, not every wake).
+static DAEMON_MISSING: AtomicBool = AtomicBool::new(false);
+
+/// Raises every notice; false if any could not be shown.
+pub fn raise_all(app: &AppHandle, notices: &[Notice]) -> bool {
+    notices.iter().all(|notice| raise(app, notice))
+}
+
+fn raise(app: &AppHandle, notice: &Notice) -> bool {
+    let mut notification = Notification::new();
+    notification
+        .appname("Till")
+        .summary(&notice.summary())
+        .body(&notice.body())
+        .icon("dialog-password");
+    let item = match notice {
+        Notice::One(item) => {
+            notification.action(action::OPEN, "Open");
+            match item.kind {
+                DueKind::Rotation | DueKind::Expiry => {
+                    notification.action(action::ROTATE, "Start rotation")
+                }
+                DueKind::Audit => notification.action(action::AUDITED, "Mark audited"),
+            };
+            notification.action(action::SNOOZE, "Snooze 1 day");
+            if matches!(item.state, DueState::Overdue | DueState::Expired) {
+                notification.urgency(Urgency::Critical);
+            }
+            Some(item.clone())
+        }
+        Notice::Digest(_) => {
+            notification.action(action::OPEN, "Open Till");
+            None
+        }
+    };
+    match notification.show() {
+        Ok(handle) => {
+            if DAEMON_MISSING.swap(false, Ordering::Relaxed) {
+                tracing::info!("notifications work again");
+            }
+            tracing::info!(summary = %notice.summary(), "reminder shown");
+            let app = app.clone();
+            // Waiting for a click blocks: each notification gets its own small thread.
+            let waiting = std::thread::Builder::new()
+                .name("till-notification".into())
+                .spawn(move || handle.wait_for_action(|id| on_action(&app, item.as_ref(), id)));
+            if let Err(error) = waiting {
+                tracing::warn!(%error, "cannot follow the notification's buttons");
+            }
+            true
+        }
+        Err(error) => {
+            if !DAEMON_MISSING.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    %error,
+                    "no desktop notifications (is a notification daemon running?); \
+                     reminders stay in the tray and are shown when notifications work"
+                );
+            }
+            false
+        }
+    }
+}
+
+/// What a click on a notification or one of its buttons does.
+fn on_action(app: &AppHandle, item: Option<&DueItem>, id: &str) {
+    let Some(item) = item else {
+        if id == action::OPEN {
+            windows::show_at(app, Route::Due);
+        }
+        return;
+    };
+    let state = app.state::<AppState>();
+    let name = state
+        .with_open_vault(|vault| {
+            Ok(vault
+                .keys()
+                .iter()
+                .find(|k| k.id == item.key_id)
+                .map(|k| k.name.clone()))
+        })
+        .and_then(Result::ok)
+        .flatten()
+        .unwrap_or_else(|| item.name.clone());
+    let open = |panel| {
+        windows::show_at(
+            app,
+            Route::Key {
+                name: name.clone(),
+                panel,
+            },
+        );
+    };
+    let result = match id {
+        action::OPEN => {
+            // An audit reminder opens straight into the review.
+            open((item.kind == DueKind::Audit).then_some(KeyPanel::Audit));
+            Ok(())
+        }
+        action::ROTATE => {
+            let started =
+                state.with_vault(|vault| vault.rotation_step(&name, RotationInput::Start));
+            open(Some(KeyPanel::Rotation));
+            started.map(drop)
+        }
+        action::AUDITED => state
+            .with_vault(|vault| vault.mark_audited(&name, Some("from the reminder notification")))
+            .map(drop),
+        action::SNOOZE => {
+            let until = state.clock.now() + SNOOZE_FOR;
+            state
+                .with_vault(|vault| vault.snooze(&name, until))
+                .map(drop)
+        }
+        _ => Ok(()), // closed or dismissed
+    };
+    match result {
+        Ok(()) => tracing::info!(action = id, "reminder action taken"),
+        Err(error) => {
+            tracing::warn!(action = id, code = ?error.code, "reminder action failed");
+            // Most likely locked: the window lets the person unlock and carry on.
+            open(None);
+        }
+    }
+}
