@@ -135,7 +135,7 @@ impl TrayView {
             }
             VaultState::Unlocked if !self.due.is_empty() => {
                 for due in &self.due {
-                    let label = due.headline();
+                    let label = due.headline.clone();
                     let id = format!("{}{}", item::DUE_KEY, due.name);
                     entries.push(MenuItem::with_id(app, id, label, true, None::<&str>)?);
                 }

@@ -92,7 +92,7 @@ pub fn due(context: &Context, json: bool) -> Result<(), TillError> {
             item.state.as_str(),
             item.kind.as_str(),
             item.due_at.format("%Y-%m-%d"),
-            item.headline()
+            item.headline
         );
     }
     Ok(())

@@ -19,9 +19,15 @@ const key = (name: string, extra: Partial<KeyView> = {}): KeyView => ({
   expires_at: null,
   rotate_every_days: null,
   audit_every_days: null,
+  lead_days: null,
+  policy: { rotate_every_days: 180, audit_every_days: 180, lead_days: 7 },
   last_rotated_at: "2026-11-27T09:00:00Z",
   last_audited_at: null,
-  next_rotation_due: null,
+  next_rotation_due: "2027-05-26T09:00:00Z",
+  next_audit_due: "2027-05-26T09:00:00Z",
+  snoozed_until: null,
+  last_verified: null,
+  rotation: null,
   fingerprint: "••••",
   history: [],
   ...extra,
@@ -58,7 +64,7 @@ describe("sortKeys and inEnvironment", () => {
     key("c", { provider: "aws", environment: "prod", next_rotation_due: "2027-01-01T00:00:00Z" }),
   ];
 
-  it("sorts by name, provider, or soonest rotation with undated keys last", () => {
+  it("sorts by name, provider, or soonest rotation", () => {
     expect(sortKeys(keys, "name").map((k) => k.name)).toEqual(["a", "b", "c"]);
     expect(sortKeys(keys, "provider").map((k) => k.name)).toEqual(["c", "a", "b"]);
     expect(sortKeys(keys, "next-rotation").map((k) => k.name)).toEqual(["c", "b", "a"]);

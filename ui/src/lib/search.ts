@@ -15,15 +15,14 @@ export function filterKeys(keys: KeyView[], query: string): KeyView[] {
 
 export type SortOrder = "name" | "next-rotation" | "provider";
 
-/** Keys in the chosen order; keys with no rotation date go last when sorting by it. */
+/** Keys in the chosen order. */
 export function sortKeys(keys: KeyView[], order: SortOrder): KeyView[] {
   const byName = (a: KeyView, b: KeyView) => a.name.localeCompare(b.name);
   const sorted = [...keys];
   if (order === "name") return sorted.sort(byName);
   if (order === "provider")
     return sorted.sort((a, b) => a.provider.localeCompare(b.provider) || byName(a, b));
-  const due = (k: KeyView) =>
-    k.next_rotation_due ? new Date(k.next_rotation_due).getTime() : Number.POSITIVE_INFINITY;
+  const due = (k: KeyView) => new Date(k.next_rotation_due).getTime();
   return sorted.sort((a, b) => due(a) - due(b) || byName(a, b));
 }
 

@@ -149,14 +149,17 @@ pub struct DueItem {
     pub state: DueState,
     pub due_at: DateTime<Utc>,
     /// Calendar days from now to the deadline (negative when past).
+    #[ts(type = "number")]
     pub days: i64,
     /// Reminders for this key are snoozed until then.
     pub snoozed_until: Option<DateTime<Utc>>,
+    /// The sentence a person reads, e.g. "OpenAI prod is due for rotation in 7 days".
+    pub headline: String,
 }
 
 impl DueItem {
     /// One line a person reads: "OpenAI prod is due for rotation in 7 days".
-    pub fn headline(&self) -> String {
+    fn compose_headline(&self) -> String {
         let name = &self.name;
         let what = match self.kind {
             DueKind::Rotation => "rotation",
@@ -196,7 +199,7 @@ pub fn due_items<'a, Tz: TimeZone>(
                 .into_iter()
                 .filter_map(move |deadline| {
                     let state = deadline.state_at(now, tz)?;
-                    Some(DueItem {
+                    let mut item = DueItem {
                         key_id: key.id.clone(),
                         name: key.name.clone(),
                         provider: key.provider.clone(),
@@ -206,7 +209,10 @@ pub fn due_items<'a, Tz: TimeZone>(
                         due_at: deadline.due_at,
                         days: days_between(now, deadline.due_at, tz),
                         snoozed_until: key.snoozed_until.filter(|until| *until > now),
-                    })
+                        headline: String::new(),
+                    };
+                    item.headline = item.compose_headline();
+                    Some(item)
                 })
         })
         .collect();
@@ -309,7 +315,7 @@ mod tests {
             due_items([key], &ReminderSettings::default(), utc(now), &Berlin)
                 .into_iter()
                 .filter(|i| i.kind == DueKind::Expiry)
-                .map(|i| (i.state, i.headline()))
+                .map(|i| (i.state, i.headline))
                 .collect::<Vec<_>>()
         };
         assert_eq!(
@@ -331,7 +337,7 @@ mod tests {
             due_items([&key], &ReminderSettings::default(), utc(now), &Berlin)
                 .into_iter()
                 .find(|i| i.kind == DueKind::Rotation)
-                .map(|i| i.headline())
+                .map(|i| i.headline)
                 .unwrap()
         };
         assert_eq!(

@@ -75,7 +75,7 @@ impl Notice {
     /// The notification's summary line.
     pub fn summary(&self) -> String {
         match self {
-            Self::One(item) => item.headline(),
+            Self::One(item) => item.headline.clone(),
             Self::Digest(items) => format!("{} key reminders need you", items.len()),
         }
     }
@@ -91,7 +91,8 @@ impl Notice {
                 item.due_at.format("%Y-%m-%d")
             ),
             Self::Digest(items) => {
-                let mut lines: Vec<String> = items.iter().take(5).map(DueItem::headline).collect();
+                let mut lines: Vec<String> =
+                    items.iter().take(5).map(|i| i.headline.clone()).collect();
                 if items.len() > 5 {
                     lines.push(format!("and {} more", items.len() - 5));
                 }

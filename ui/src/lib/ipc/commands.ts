@@ -2,6 +2,8 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
+import type { AuditReview } from "./bindings/AuditReview";
+import type { DueItem } from "./bindings/DueItem";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { KeyChanges } from "./bindings/KeyChanges";
 import type { KeyInput } from "./bindings/KeyInput";
@@ -9,6 +11,8 @@ import type { KeyView } from "./bindings/KeyView";
 import type { PreviewView } from "./bindings/PreviewView";
 import type { Provider } from "./bindings/Provider";
 import type { Recognition } from "./bindings/Recognition";
+import type { RotationAction } from "./bindings/RotationAction";
+import type { Route } from "./bindings/Route";
 import { toIpcError } from "./errors";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -48,3 +52,23 @@ export const applyImport = (fileName: string, content: string) =>
   call<ImportReport>("apply_import", { fileName, content });
 export const changeMasterPassword = (current: string, newPassword: string) =>
   call<void>("change_master_password", { current, newPassword });
+
+export const dueItems = () => call<DueItem[]>("due_items");
+export const snoozeKey = (name: string, days: number) =>
+  call<KeyView>("snooze_key", { name, days });
+/** Rust sends the value to its provider only; the window gets the outcome. */
+export const verifyKey = (name: string) => call<KeyView>("verify_key", { name });
+export const rotationStep = (name: string, action: RotationAction) =>
+  call<KeyView>("rotation_step", { name, action });
+export const rotationPaste = (name: string, value: string) =>
+  call<KeyView>("rotation_paste", { name, value });
+export const reviewAudit = (name: string, review: AuditReview) =>
+  call<KeyView>("review_audit", { name, review });
+export const skipAudit = (name: string, reason: string) =>
+  call<void>("skip_audit", { name, reason });
+export const takeRoute = () => call<Route | null>("take_route");
+export const openProviderConsole = (provider: string) =>
+  call<string>("open_provider_console", { provider });
+
+/** The event Rust emits when a notification or the tray wants the window elsewhere. */
+export const ROUTE_EVENT = "till://route";

@@ -9,8 +9,12 @@ export type DueItem = { key_id: string, name: string, provider: string, environm
 /**
  * Calendar days from now to the deadline (negative when past).
  */
-days: bigint, 
+days: number, 
 /**
  * Reminders for this key are snoozed until then.
  */
-snoozed_until: string | null, };
+snoozed_until: string | null, 
+/**
+ * The sentence a person reads, e.g. "OpenAI prod is due for rotation in 7 days".
+ */
+headline: string, };
