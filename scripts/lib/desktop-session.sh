@@ -6,8 +6,9 @@
 #
 #   scripts/lib/desktop-session.sh COMMAND [ARGS...]
 #
-# Inside, COMMAND sees DISPLAY, DBUS_SESSION_BUS_ADDRESS, XDG_*_HOME, TMPDIR, and
-# TILL_SNI_RECORD (the watcher's record of registered tray items, one JSON per line).
+# Inside, COMMAND sees DISPLAY, DBUS_SESSION_BUS_ADDRESS, XDG_*_HOME, TMPDIR,
+# TILL_SNI_RECORD (the watcher's record of registered tray items, one JSON per line) and
+# TILL_DUNST_PICK (the file that tells dunst's context menu which action to pick; see 3.).
 set -euo pipefail
 
 if [ "${TILL_IN_DESKTOP_SESSION:-}" != 1 ]; then
@@ -55,10 +56,39 @@ keyring_pid=$(gdbus call --session --dest org.freedesktop.DBus --object-path /or
   tr -dc '0-9 ' | awk '{print $NF}')
 [ -n "$keyring_pid" ] && pids+=("$keyring_pid")
 
-# 3. Notification daemon.
+# 3. Notification daemon. Its context menu (`dunstctl context`: the actions of every
+# displayed notification, one line `#Label (summary) [id,action]` each) goes to a picker in
+# place of dmenu. The picker takes the file $TILL_DUNST_PICK (once: it moves it away) and
+# answers with the first line for the action on its first line and, if there is a second
+# line, for that summary; else, or with no such file, with an empty line. Having taken the
+# file, it leaves what it was offered in $TILL_DUNST_PICK.menu and its answer in
+# $TILL_DUNST_PICK.chosen, so a test knows when dunst has the answer.
+export TILL_DUNST_PICK="$root/dunst-pick"
+cat >"$root/dunst-picker" <<'PICKER'
+#!/bin/sh
+menu=$(cat)
+# Always answer a line, even an empty one: on no answer at all dunst forgets the closes that
+# the app asked for while the menu was open.
+mv "$TILL_DUNST_PICK" "$TILL_DUNST_PICK.taken" 2>/dev/null || { echo; exit 0; }
+action=$(sed -n 1p "$TILL_DUNST_PICK.taken")
+summary=$(sed -n 2p "$TILL_DUNST_PICK.taken")
+chosen=$(printf '%s\n' "$menu" | while IFS= read -r line; do
+  [ -n "$action" ] || break
+  case $line in *",$action]") ;; *) continue ;; esac
+  case $line in *" ($summary) ["*) ;; *) [ -z "$summary" ] || continue ;; esac
+  printf '%s\n' "$line"
+  break
+done)
+printf '%s\n' "$chosen"
+printf '%s\n' "$menu" >"$TILL_DUNST_PICK.menu"
+printf '%s' "$chosen" >"$TILL_DUNST_PICK.chosen.tmp"
+mv "$TILL_DUNST_PICK.chosen.tmp" "$TILL_DUNST_PICK.chosen"
+PICKER
+chmod +x "$root/dunst-picker"
 cat >"$root/dunstrc" <<DUNST
 [global]
     monitor = 0
+    dmenu = $root/dunst-picker
     follow = none
     history_length = 100
     idle_threshold = 0

@@ -69,10 +69,20 @@ fn raise(app: &AppHandle, notice: &Notice) -> bool {
             }
             tracing::info!(summary = %notice.summary(), "reminder shown");
             let app = app.clone();
+            let (id, summary, body) = (handle.id(), notice.summary(), notice.body());
             // Waiting for a click blocks: each notification gets its own small thread.
             let waiting = std::thread::Builder::new()
                 .name("till-notification".into())
-                .spawn(move || handle.wait_for_action(|id| on_action(&app, item.as_ref(), id)));
+                .spawn(move || {
+                    let mut acted = false;
+                    handle.wait_for_action(|action| {
+                        acted = action != CLOSED;
+                        on_action(&app, item.as_ref(), action);
+                    });
+                    if acted {
+                        dismiss(id, &summary, &body);
+                    }
+                });
             if let Err(error) = waiting {
                 tracing::warn!(%error, "cannot follow the notification's buttons");
             }
@@ -88,6 +98,26 @@ fn raise(app: &AppHandle, notice: &Notice) -> bool {
             }
             false
         }
+    }
+}
+
+/// What the server reports when a notification is closed without an action.
+const CLOSED: &str = "__closed";
+
+/// Takes a notification off the screen once its button did its job. Servers that keep
+/// notifications after an action (dunst) would otherwise leave a stale button; the handle
+/// was spent waiting, so the notification is replaced by id (same text, for the
+/// server's history) and closed.
+fn dismiss(id: u32, summary: &str, body: &str) {
+    match Notification::new()
+        .id(id)
+        .appname("Till")
+        .summary(summary)
+        .body(body)
+        .show()
+    {
+        Ok(handle) => handle.close(),
+        Err(error) => tracing::debug!(%error, "could not close the notification"),
     }
 }
 
@@ -141,7 +171,8 @@ fn on_action(app: &AppHandle, item: Option<&DueItem>, id: &str) {
                 .with_vault(|vault| vault.snooze(&name, until))
                 .map(drop)
         }
-        _ => Ok(()), // closed or dismissed
+        // Closed or dismissed: nothing to do.
+        _ => return,
     };
     match result {
         Ok(()) => tracing::info!(action = id, "reminder action taken"),

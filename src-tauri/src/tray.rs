@@ -94,6 +94,13 @@ impl TrayView {
         }
     }
 
+    /// What the menu shows, to rebuild it only when that changes: a new menu makes the
+    /// panel re-read it (and some re-register the item), so unchanged ticks leave it be.
+    fn menu_signature(&self) -> String {
+        let names: Vec<&str> = self.due.iter().map(|d| d.headline.as_str()).collect();
+        format!("{:?}|{}|{}|{}", self.vault, self.due_count, self.upcoming, names.join("\n"))
+    }
+
     fn tooltip(&self) -> String {
         let counts = match (self.due_count, self.upcoming) {
             (0, 0) => "nothing due".to_owned(),
@@ -162,9 +169,13 @@ impl TrayView {
     }
 }
 
+/// The signature of the menu last handed to the tray.
+struct ShownMenu(std::sync::Mutex<String>);
+
 /// Builds the tray icon with its menu.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let view = TrayView::gather(&app.state::<AppState>());
+    app.manage(ShownMenu(std::sync::Mutex::new(view.menu_signature())));
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(view.look.icon()?)
         .tooltip(view.tooltip())
@@ -182,6 +193,16 @@ pub fn refresh(app: &AppHandle) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
+    let signature = view.menu_signature();
+    let changed = app.try_state::<ShownMenu>().is_none_or(|shown| {
+        let mut shown = shown.0.lock().unwrap_or_else(|p| p.into_inner());
+        let changed = *shown != signature;
+        *shown = signature;
+        changed
+    });
+    if !changed {
+        return;
+    }
     let result = view
         .look
         .icon()

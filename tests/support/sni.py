@@ -5,12 +5,14 @@ Till's tray icon is a StatusNotifierItem (via libayatana-appindicator). A headle
 session has no panel, so `watch` plays the panel's part: it owns
 org.kde.StatusNotifierWatcher on the session bus and records every item that registers.
 The other subcommands read what a user would see in the panel (icon, status, tooltip,
-menu labels) and click menu items through com.canonical.dbusmenu, as a panel does.
+the menu with its submenus) and click menu items through com.canonical.dbusmenu, as a panel
+does.
 
 Run with Debian's /usr/bin/python3 (python3-gi). Output is JSON on stdout.
 """
 
 import json
+import re
 import sys
 import time
 
@@ -58,8 +60,13 @@ def watch(record_path):
             item = sender + service if service.startswith("/") else service
             if not service.startswith("/"):
                 item = service + "/StatusNotifierItem"
-            items.append(item)
-            record("registered", item)
+            # A real watcher keeps a set: an item registering again (libappindicator does
+            # when its menu is replaced) is still one item.
+            if item in items:
+                record("reregistered", item)
+            else:
+                items.append(item)
+                record("registered", item)
             conn.emit_signal(None, WATCHER_PATH, WATCHER_NAME, "StatusNotifierItemRegistered",
                              GLib.Variant("(s)", (item,)))
         invocation.return_value(None)
@@ -126,37 +133,84 @@ def item_props(item):
     return props
 
 
+def menu_label(props):
+    """The label as shown: dbusmenu marks a mnemonic with "_" and a literal "_" as "__"."""
+    return re.sub(r"_(_?)", r"\1", props.get("label", ""))
+
+
 def menu_layout(item):
+    """The menu as a tree: `[{id, label, enabled, visible, children}]`, in the menu's order.
+
+    Separators are left out; `children` lists a submenu's entries and is empty otherwise.
+    """
     service, path = split_item(item)
     menu_path = get_prop(service, path, ITEM_IFACE, "Menu")
     _revision, layout = call(service, menu_path, MENU_IFACE, "GetLayout",
                              GLib.Variant("(iias)", (0, -1, [])), "(u(ia{sv}av))")
 
-    def flatten(node):
-        ident, props, children = node
-        entries = []
-        if ident != 0 and props.get("type") != "separator":
-            entries.append({
+    def entries(children):
+        out = []
+        for ident, props, grandchildren in children:
+            if props.get("type") == "separator":
+                continue
+            out.append({
                 "id": ident,
-                "label": props.get("label", "").replace("_", ""),
+                "label": menu_label(props),
                 "enabled": props.get("enabled", True),
                 "visible": props.get("visible", True),
+                "children": entries(grandchildren),
             })
-        for child in children:
-            entries.extend(flatten(child))
-        return entries
+        return out
 
-    return service, menu_path, flatten(layout)
+    _root, _props, top = layout
+    return service, menu_path, entries(top)
+
+
+def find_entry(entries, label, parents=()):
+    """The first entry labelled `label`, depth first in menu order, with its submenu chain."""
+    for entry in entries:
+        if entry["label"] == label:
+            return entry, parents
+        found = find_entry(entry["children"], label, parents + (entry,))
+        if found:
+            return found
+    return None
 
 
 def click(item, label):
+    """Clicks the entry labelled `label`, wherever it is in the menu, as a panel does.
+
+    For an entry inside a submenu, a panel first opens each submenu on the way (AboutToShow,
+    then an "opened" event) and sends "closed" once the entry is clicked. libdbusmenu takes a
+    "clicked" event for any id without that, but an app may fill a submenu as it opens.
+    """
     service, menu_path, entries = menu_layout(item)
-    matches = [e for e in entries if e["label"] == label]
-    if not matches:
+    found = find_entry(entries, label)
+    if not found:
         raise SystemExit(f"sni.py: no menu item labelled {label!r}; have {entries}")
-    call(service, menu_path, MENU_IFACE, "Event",
-         GLib.Variant("(isvu)", (matches[0]["id"], "clicked", GLib.Variant("s", ""), 0)), None)
-    return matches[0]
+    entry, parents = found
+
+    def event(ident, name):
+        call(service, menu_path, MENU_IFACE, "Event",
+             GLib.Variant("(isvu)", (ident, name, GLib.Variant("s", ""), 0)), None)
+
+    def about_to_show(ident):
+        call(service, menu_path, MENU_IFACE, "AboutToShow", GLib.Variant("(i)", (ident,)), None)
+
+    def courtesy(send, *args):
+        # Opening and closing are courtesies; a click may already have changed the menu.
+        try:
+            send(*args)
+        except GLib.Error:
+            pass
+
+    for parent in parents:
+        courtesy(about_to_show, parent["id"])
+        courtesy(event, parent["id"], "opened")
+    event(entry["id"], "clicked")
+    for parent in reversed(parents):
+        courtesy(event, parent["id"], "closed")
+    return entry
 
 
 def main(argv):

@@ -218,12 +218,15 @@ pub struct EditArgs {
     /// Owner ("" clears it).
     #[arg(long, value_name = "WHO")]
     owner: Option<String>,
-    /// Rotate every DAYS days (0 removes the interval).
+    /// Rotate every DAYS days (0 goes back to the policy's interval).
     #[arg(long, value_name = "DAYS")]
     rotate_every: Option<u32>,
-    /// Review every DAYS days (0 removes the interval).
+    /// Review every DAYS days (0 goes back to the policy's interval).
     #[arg(long, value_name = "DAYS")]
     audit_every: Option<u32>,
+    /// Warn DAYS days before a deadline (0 goes back to the policy's lead time).
+    #[arg(long, value_name = "DAYS")]
+    lead_days: Option<u32>,
     /// Replace the value with one from standard input (the old one is kept 7 days).
     #[arg(long, conflicts_with = "value_file")]
     value_stdin: bool,
@@ -256,7 +259,7 @@ pub fn edit(context: &Context, args: EditArgs) -> Result<(), TillError> {
         places: (!args.places.is_empty()).then_some(args.places),
         rotate_every_days: args.rotate_every,
         audit_every_days: args.audit_every,
-        lead_days: None,
+        lead_days: args.lead_days,
     };
     let mut meta = vault.edit(&args.name, changes)?;
     if let Some(value) = new_value {

@@ -2,6 +2,7 @@
 // StatusNotifierWatcher (tests/support/sni.py), their properties and dbusmenu menus.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const SNI = fileURLToPath(new URL("../../support/sni.py", import.meta.url));
@@ -28,8 +29,25 @@ export function registeredTrayItems() {
 /** Properties a panel reads: Status, IconName, Title, Menu, and the owner's Pid. */
 export const trayProps = (item) => sni("props", item);
 
-/** The menu as `[{ id, label, enabled, visible }]`, in order. */
+/** The menu as `[{ id, label, enabled, visible, children }]`, in order; `children` holds a
+ *  submenu's entries in the same shape. */
 export const trayMenu = (item) => sni("menu", item);
 
 /** Clicks the menu entry with this label, as a panel does. */
 export const clickTrayMenu = (item, label) => sni("click", item, label);
+
+const TRAY_ICONS = ["till-tray", "till-tray-attention", "till-tray-locked"];
+
+/** Which of Till's tray icons the panel is showing ("till-tray-attention", …), by comparing
+ *  pixels: the app hands the panel a copy of the image under a generated file name. */
+export function trayIconShown(item) {
+  const { IconName, IconThemePath } = trayProps(item);
+  const file = IconName.startsWith("/") ? IconName : join(IconThemePath ?? "", `${IconName}.png`);
+  const pixels = (path) =>
+    execFileSync("convert", [path, "-format", "%#", "info:"], { encoding: "utf8" }).trim();
+  const shown = pixels(file);
+  return TRAY_ICONS.find(
+    (name) =>
+      pixels(fileURLToPath(new URL(`../../../icons/tray/${name}.png`, import.meta.url))) === shown,
+  );
+}

@@ -83,13 +83,20 @@ impl Notice {
     /// The notification's body.
     pub fn body(&self) -> String {
         match self {
-            Self::One(item) => format!(
-                "{} · {} · {} {}",
-                item.provider,
-                item.environment,
-                item.kind.as_str(),
-                item.due_at.format("%Y-%m-%d")
-            ),
+            Self::One(item) => {
+                let provider = crate::catalog::provider(&item.provider)
+                    .map_or(item.provider.as_str(), |p| p.name.as_str());
+                let when = match item.kind {
+                    DueKind::Expiry => "expires on",
+                    DueKind::Rotation => "rotation due on",
+                    DueKind::Audit => "audit due on",
+                };
+                format!(
+                    "{provider} · {} · {when} {}",
+                    item.environment,
+                    item.due_at.format("%Y-%m-%d")
+                )
+            }
             Self::Digest(items) => {
                 let mut lines: Vec<String> =
                     items.iter().take(5).map(|i| i.headline.clone()).collect();
