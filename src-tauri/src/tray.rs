@@ -187,8 +187,17 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Brings the icon, tooltip and menu in line with the vault and what is due.
+/// Brings the icon, tooltip and menu in line with the vault and what is due. Runs on the
+/// main thread, so updates from the scheduler, the idle timer and commands never
+/// interleave (a stale menu could otherwise land last).
 pub fn refresh(app: &AppHandle) {
+    let handle = app.clone();
+    if let Err(error) = app.run_on_main_thread(move || refresh_now(&handle)) {
+        tracing::warn!(%error, "could not schedule a tray update");
+    }
+}
+
+fn refresh_now(app: &AppHandle) {
     let view = TrayView::gather(&app.state::<AppState>());
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;

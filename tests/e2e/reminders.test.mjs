@@ -222,5 +222,20 @@ describe("a rotation runbook from a notification to done", () => {
     assert.equal(steps.length, 9, JSON.stringify(steps, null, 1));
     assert.match(steps.at(-1), /rotation finished/);
     assert.match(till(home, NOW, ["log", "verify"]), /intact/);
+
+    // An audit review from the key's detail records the answers and the date.
+    await $("review-audit").click();
+    for (const box of await browser.$$('[data-testid="audit-answer"]')) await box.click();
+    await shot("45-audit-review.png");
+    await $("audit-complete").click();
+    await $("audit-done").waitForDisplayed();
+    const keys = JSON.parse(till(home, NOW, ["list", "--json"]));
+    assert.equal(keys[0].last_audited_at, NOW);
+    assert.match(till(home, NOW, ["log"]), /audit review: still needed: yes, owner right: yes/);
+
+    // With the rotation and the audit done, the Due list is empty.
+    await $("tab-due").click();
+    await $("nothing-due").waitForDisplayed();
+    await shot("46-due-empty.png");
   });
 });
