@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tauri::{AppHandle, Manager};
-use till_core::vault::{count_due_while_locked, Vault};
+use till_core::vault::{due_while_locked, Vault};
 
 use crate::notifications;
 use crate::state::{AppState, DueSummary};
@@ -66,18 +66,20 @@ fn run(app: &AppHandle) {
 fn tick(app: &AppHandle, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let state = app.state::<AppState>();
     let Some(planned) = state.with_open_vault(|vault| vault.plan_reminders()) else {
-        let summary = if Vault::exists(&state.paths) {
-            let due = count_due_while_locked(&state.paths, now).unwrap_or_else(|error| {
-                tracing::warn!(%error, "could not count due keys while locked");
-                0
-            });
-            DueSummary::Locked { due }
-        } else {
-            DueSummary::Unknown
-        };
-        state.set_due_summary(summary);
+        if !Vault::exists(&state.paths) {
+            state.set_due_summary(DueSummary::Unknown);
+            tray::refresh(app);
+            return None;
+        }
+        // Locked: count from the plaintext index, and look again when the next key falls
+        // due, so the count stays right; reminders wait for the unlock.
+        let locked = due_while_locked(&state.paths, now).unwrap_or_else(|error| {
+            tracing::warn!(%error, "could not count due keys while locked");
+            Default::default()
+        });
+        state.set_due_summary(DueSummary::Locked { due: locked.due });
         tray::refresh(app);
-        return None;
+        return locked.next_due_at;
     };
     let plan = match planned {
         Ok(plan) => plan,

@@ -98,7 +98,13 @@ impl TrayView {
     /// panel re-read it (and some re-register the item), so unchanged ticks leave it be.
     fn menu_signature(&self) -> String {
         let names: Vec<&str> = self.due.iter().map(|d| d.headline.as_str()).collect();
-        format!("{:?}|{}|{}|{}", self.vault, self.due_count, self.upcoming, names.join("\n"))
+        format!(
+            "{:?}|{}|{}|{}",
+            self.vault,
+            self.due_count,
+            self.upcoming,
+            names.join("\n")
+        )
     }
 
     fn tooltip(&self) -> String {

@@ -97,6 +97,12 @@ fn main() {
     let search_miss = median(51, || {
         assert!(vault.search("no-such-thing").is_empty());
     });
+    let due = median(21, || {
+        std::hint::black_box(vault.due_items());
+    });
+    let plan = median(21, || {
+        std::hint::black_box(vault.plan_reminders().unwrap());
+    });
     let mut n = KEYS;
     let add = median(51, || {
         n += 1;
@@ -137,6 +143,8 @@ fn main() {
         "  search, no hit                             {}",
         ms(search_miss)
     );
+    println!("  due items (rotation, audit, expiry)        {}", ms(due));
+    println!("  reminder plan (due items + ledger + wake)  {}", ms(plan));
     println!("  add one key (fsync'd transaction)          {}", ms(add));
     println!(
         "  memory: RSS grew {:.1} MiB on unlock ({:.1} MiB total)",

@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use till_core::crypto::kdf::KdfParams;
 use till_core::model::{KeyChanges, NewKey, RotationStep};
 use till_core::reminders::{DueKind, DueState, Notice};
-use till_core::vault::{count_due_while_locked, AuditAction, RotationInput, Unlock, Vault};
+use till_core::vault::{due_while_locked, AuditAction, RotationInput, Unlock, Vault};
 use till_core::verify::{Check, Outcome};
 use till_core::{Clock, ErrorCode, TillPaths};
 
@@ -264,16 +264,16 @@ fn the_locked_tray_counts_due_keys_without_the_password() {
     vault.lock().unwrap();
 
     let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+    let before = due_while_locked(&paths, at("2026-03-01T00:00:00Z")).unwrap();
+    assert_eq!(before.due, 0);
+    // The prod key's rotation and audit fall due 90 days after 5 January, at 09:00.
+    assert_eq!(before.next_due_at, Some(at("2026-04-05T09:00:00Z")));
     assert_eq!(
-        count_due_while_locked(&paths, at("2026-03-01T00:00:00Z")).unwrap(),
-        0
-    );
-    assert_eq!(
-        count_due_while_locked(&paths, at("2026-04-06T00:00:00Z")).unwrap(),
+        due_while_locked(&paths, at("2026-04-06T00:00:00Z"))
+            .unwrap()
+            .due,
         1
     );
-    assert_eq!(
-        count_due_while_locked(&paths, at("2027-02-01T00:00:00Z")).unwrap(),
-        2
-    );
+    let later = due_while_locked(&paths, at("2027-02-01T00:00:00Z")).unwrap();
+    assert_eq!((later.due, later.next_due_at), (2, None));
 }

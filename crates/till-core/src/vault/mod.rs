@@ -37,7 +37,7 @@ use crate::status::VAULT_FILE_NAME;
 use action::Action;
 pub use audit::{AuditAction, AuditEntry, Verdict};
 use audit::{AuditDetails, AuditRow, Head};
-pub use reminders::{count_due_while_locked, AuditReview};
+pub use reminders::{due_while_locked, AuditReview, LockedDue};
 pub use rotation::{RotationAction, RotationInput};
 use throttle::Failures;
 

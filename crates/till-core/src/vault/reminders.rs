@@ -71,23 +71,37 @@ impl AuditReview {
     }
 }
 
-/// How many keys are due or past due, from the plaintext index, without unlocking: the
-/// tray's count while locked. It never says which keys.
-pub fn count_due_while_locked(paths: &TillPaths, now: DateTime<Utc>) -> Result<usize, TillError> {
+/// What the locked tray may know: how many keys are past a deadline and when the next
+/// one falls due, from the plaintext index. Never which keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LockedDue {
+    pub due: usize,
+    pub next_due_at: Option<DateTime<Utc>>,
+}
+
+/// Reads [`LockedDue`] without unlocking (no vault: nothing due).
+pub fn due_while_locked(paths: &TillPaths, now: DateTime<Utc>) -> Result<LockedDue, TillError> {
     let path = Vault::file(paths);
     if !path.is_file() {
-        return Ok(0);
+        return Ok(LockedDue::default());
     }
     let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| db_error(&path, e))?;
-    let count: i64 = conn
+    let (count, next): (i64, Option<String>) = conn
         .query_row(
-            "SELECT COUNT(*) FROM records WHERE kind = ?1 AND next_due_at <= ?2",
+            "SELECT COUNT(*) FILTER (WHERE next_due_at <= ?2),
+                    MIN(next_due_at) FILTER (WHERE next_due_at > ?2)
+             FROM records WHERE kind = ?1",
             rusqlite::params![KIND_KEY, now.to_rfc3339()],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .map_err(|e| db_error(&path, e))?;
-    Ok(usize::try_from(count).unwrap_or(0))
+    Ok(LockedDue {
+        due: usize::try_from(count).unwrap_or(0),
+        next_due_at: next
+            .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
+            .map(|at| at.with_timezone(&Utc)),
+    })
 }
 
 impl Vault {
