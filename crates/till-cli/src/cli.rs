@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use till_core::clock::clock_from_env;
 use till_core::{TillError, TillPaths};
 
-use crate::{backup, import, init, keys, log, reminders, status};
+use crate::{backup, copy, import, init, keys, log, reminders, status};
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
 #[derive(Debug, Parser)]
@@ -83,6 +83,8 @@ enum Command {
     Rotate(reminders::RotateArgs),
     /// Record that a key was audited (still needed, owner right, scopes minimal).
     Audit(reminders::AuditArgs),
+    /// Copy a key to the clipboard: by name, or the narrowest key for a scope or purpose.
+    Copy(copy::CopyArgs),
     /// Check that a key is live with its provider (exit 0 live, 1 not live).
     Verify {
         /// The key's name.
@@ -150,5 +152,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Rotate(args) => reminders::rotate(&context, args),
         Command::Audit(args) => reminders::audit(&context, args).map(|()| ExitCode::SUCCESS),
         Command::Verify { name } => reminders::verify(&context, &name),
+        Command::Copy(args) => copy::run(&context, args),
     }
 }

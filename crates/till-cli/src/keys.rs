@@ -260,6 +260,7 @@ pub fn edit(context: &Context, args: EditArgs) -> Result<(), TillError> {
         rotate_every_days: args.rotate_every,
         audit_every_days: args.audit_every,
         lead_days: args.lead_days,
+        pinned: None,
     };
     let mut meta = vault.edit(&args.name, changes)?;
     if let Some(value) = new_value {

@@ -6,6 +6,7 @@
 
 mod backup;
 mod cli;
+mod copy;
 mod import;
 mod init;
 mod input;

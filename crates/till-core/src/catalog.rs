@@ -51,6 +51,21 @@ pub struct Provider {
     /// Why keys of this provider cannot be checked with the key alone.
     #[serde(default)]
     pub verify_note: Option<String>,
+    /// The provider's permissions as scopes, with what each allows and how risky it is.
+    #[serde(default, rename = "scope")]
+    pub scopes: Vec<ScopeInfo>,
+}
+
+/// One permission of a provider, as a scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ScopeInfo {
+    /// `provider:resource:access`.
+    pub id: String,
+    pub description: String,
+    /// How much a leak of this permission could cost, 1–100.
+    pub risk: u32,
 }
 
 /// How to check a key is live: one authenticated request.

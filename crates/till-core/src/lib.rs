@@ -16,6 +16,7 @@ pub mod keyring;
 pub mod model;
 pub mod paths;
 pub mod reminders;
+pub mod scopes;
 pub mod settings;
 pub mod status;
 pub mod vault;

@@ -64,6 +64,12 @@ pub struct KeyMeta {
     /// A rotation runbook in progress, so it can be left and resumed.
     #[serde(default)]
     pub rotation: Option<RotationRun>,
+    /// Shown first in the tray's Copy menu.
+    #[serde(default)]
+    pub pinned: bool,
+    /// When the key was last copied (the tray lists recent copies).
+    #[serde(default)]
+    pub last_copied_at: Option<DateTime<Utc>>,
     /// What the UI shows instead of the value, e.g. `sk-…a1b2`.
     pub fingerprint: String,
     /// Keyed hash of the value (HMAC), to spot the same value stored twice.
@@ -143,6 +149,7 @@ pub struct KeyChanges {
     pub tags: Option<Vec<String>>,
     pub notes: Option<String>,
     pub places: Option<Vec<String>>,
+    pub pinned: Option<bool>,
     /// 0 goes back to the policy's interval.
     pub rotate_every_days: Option<u32>,
     pub audit_every_days: Option<u32>,
@@ -193,6 +200,8 @@ pub struct KeyView {
     pub snoozed_until: Option<DateTime<Utc>>,
     pub last_verified: Option<Verified>,
     pub rotation: Option<RotationRun>,
+    pub pinned: bool,
+    pub last_copied_at: Option<DateTime<Utc>>,
     pub fingerprint: String,
     pub history: Vec<RetiredValue>,
 }
@@ -231,6 +240,8 @@ impl KeyView {
             snoozed_until: k.snoozed_until,
             last_verified: k.last_verified.clone(),
             rotation: k.rotation.clone(),
+            pinned: k.pinned,
+            last_copied_at: k.last_copied_at,
             fingerprint: k.fingerprint.clone(),
             history: k.history.clone(),
         }
@@ -437,6 +448,8 @@ pub(crate) mod tests_support {
             snoozed_until: None,
             last_verified: None,
             rotation: None,
+            pinned: false,
+            last_copied_at: None,
             fingerprint: "sk-…test".into(),
             value_hmac: String::new(),
             history: Vec::new(),

@@ -28,6 +28,8 @@ const key = (name: string, extra: Partial<KeyView> = {}): KeyView => ({
   snoozed_until: null,
   last_verified: null,
   rotation: null,
+  pinned: false,
+  last_copied_at: null,
   fingerprint: "••••",
   history: [],
   ...extra,

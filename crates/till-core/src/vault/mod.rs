@@ -8,6 +8,7 @@
 
 mod action;
 pub mod audit;
+mod copy;
 mod reminders;
 mod rotation;
 mod schema;
@@ -37,6 +38,7 @@ use crate::status::VAULT_FILE_NAME;
 use action::Action;
 pub use audit::{AuditAction, AuditEntry, Verdict};
 use audit::{AuditDetails, AuditRow, Head};
+pub use copy::{CopyPlan, CopyRequest, Purpose};
 pub use reminders::{due_while_locked, AuditReview, LockedDue};
 pub use rotation::{RotationAction, RotationInput};
 use throttle::Failures;
@@ -496,6 +498,8 @@ impl Vault {
             snoozed_until: None,
             last_verified: None,
             rotation: None,
+            pinned: false,
+            last_copied_at: None,
             fingerprint: display_fingerprint(value),
             value_hmac,
             history: Vec::new(),
@@ -673,6 +677,7 @@ impl Vault {
         apply!(scopes, changes.scopes, "scopes");
         apply!(tags, changes.tags, "tags");
         apply!(places, changes.places, "places");
+        apply!(pinned, changes.pinned, "pinned");
         apply!(
             lead_days,
             changes.lead_days.map(|d| Some(d).filter(|d| *d > 0)),

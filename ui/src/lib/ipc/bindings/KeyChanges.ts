@@ -3,7 +3,7 @@
 /**
  * Changes to a key's details; `None` leaves a field as it is.
  */
-export type KeyChanges = { name: string | null, provider: string | null, environment: string | null, owner: string | null, purpose: string | null, scopes: Array<string> | null, tags: Array<string> | null, notes: string | null, places: Array<string> | null, 
+export type KeyChanges = { name: string | null, provider: string | null, environment: string | null, owner: string | null, purpose: string | null, scopes: Array<string> | null, tags: Array<string> | null, notes: string | null, places: Array<string> | null, pinned: boolean | null, 
 /**
  * 0 goes back to the policy's interval.
  */
