@@ -29,6 +29,14 @@ const COMMANDS: &[&str] = &[
     "skip_audit",
     "take_route",
     "open_provider_console",
+    "plan_copy",
+    "copy_key",
+    "list_purposes",
+    "save_purpose",
+    "remove_purpose",
+    "quick_items",
+    "hide_quick_window",
+    "open_till",
 ];
 
 fn main() {

@@ -11,6 +11,8 @@ export default defineConfig({
     sourcemap: false,
     // Keep styles in files: the CSP allows no inline style.
     cssCodeSplit: false,
+    // Two pages: the main window and the quick-search window.
+    rollupOptions: { input: { main: "index.html", quick: "quick.html" } },
   },
   resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
   test: {

@@ -7,10 +7,12 @@
 
 mod browser;
 mod commands;
+mod copying;
 mod error;
 mod lifecycle;
 mod logging;
 mod notifications;
+mod quick;
 mod scheduler;
 mod state;
 mod tray;
@@ -35,6 +37,7 @@ pub fn run() -> Result<i32, StartupError> {
             tracing::info!("second launch: showing the running Till");
             windows::show_main(app);
         }))
+        .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
@@ -64,12 +67,22 @@ pub fn run() -> Result<i32, StartupError> {
             commands::reminders::skip_audit,
             commands::reminders::take_route,
             commands::reminders::open_provider_console,
+            commands::copying::plan_copy,
+            commands::copying::copy_key,
+            commands::copying::list_purposes,
+            commands::copying::save_purpose,
+            commands::copying::remove_purpose,
+            commands::quick::quick_items,
+            commands::quick::hide_quick_window,
+            commands::quick::open_till,
         ])
         .setup(|app| {
             tray::create(app.handle())?;
             lifecycle::unlock_with_keyring_in_background(app.handle().clone());
             lifecycle::start_idle_lock(app.handle().clone());
             scheduler::start(app.handle().clone());
+            quick::register_shortcut(app.handle());
+            quick::prewarm(app.handle());
             if std::env::args().any(|arg| arg == "--open") {
                 windows::show_main(app.handle());
             }

@@ -1,8 +1,10 @@
-//! Desktop notifications for reminders, and what their buttons do.
+//! Desktop notifications for reminders and tray copies, and what their buttons do.
 //!
 //! One reminder is one notification with the actions that fit it (Start rotation, Mark
 //! audited, Snooze 1 day); clicking it opens that key. A digest stands in for a burst and
-//! opens the list of what is due. Notifications carry names and dates, never values. A
+//! opens the list of what is due. A copy from the tray says which key and why, and a copy
+//! that only a broader key can serve asks first ("Copy anyway"), since a tray menu cannot.
+//! Notifications carry names, scopes and dates, never values. A
 //! missing notification daemon is logged (once) and the reminders stay unannounced, so
 //! they appear when one is back.
 
@@ -11,8 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use notify_rust::{Notification, Urgency};
 use tauri::{AppHandle, Manager};
 use till_core::reminders::{DueItem, DueKind, DueState, Notice};
-use till_core::vault::RotationInput;
+use till_core::vault::{CopyPlan, CopyRequest, RotationInput};
 
+use crate::copying::Copied;
 use crate::state::AppState;
 use crate::windows::{self, KeyPanel, Route};
 
@@ -22,6 +25,7 @@ mod action {
     pub const ROTATE: &str = "rotate";
     pub const AUDITED: &str = "audited";
     pub const SNOOZE: &str = "snooze";
+    pub const COPY_ANYWAY: &str = "copy_anyway";
 }
 
 /// How long "Snooze" holds a key's reminders.
@@ -37,11 +41,7 @@ pub fn raise_all(app: &AppHandle, notices: &[Notice]) -> bool {
 
 fn raise(app: &AppHandle, notice: &Notice) -> bool {
     let mut notification = Notification::new();
-    notification
-        .appname("Till")
-        .summary(&notice.summary())
-        .body(&notice.body())
-        .icon("dialog-password");
+    notification.summary(&notice.summary()).body(&notice.body());
     let item = match notice {
         Notice::One(item) => {
             notification.action(action::OPEN, "Open");
@@ -62,22 +62,34 @@ fn raise(app: &AppHandle, notice: &Notice) -> bool {
             None
         }
     };
+    let app = app.clone();
+    show(&mut notification, move |id| {
+        on_action(&app, item.as_ref(), id)
+    })
+}
+
+/// Shows a notification and follows its buttons with `on_action` on a small thread of
+/// its own (waiting for a click blocks). Returns false if no server took it.
+fn show(notification: &mut Notification, on_action: impl FnOnce(&str) + Send + 'static) -> bool {
+    notification.appname("Till").icon("dialog-password");
     match notification.show() {
         Ok(handle) => {
             if DAEMON_MISSING.swap(false, Ordering::Relaxed) {
                 tracing::info!("notifications work again");
             }
-            tracing::info!(summary = %notice.summary(), "reminder shown");
-            let app = app.clone();
-            let (id, summary, body) = (handle.id(), notice.summary(), notice.body());
-            // Waiting for a click blocks: each notification gets its own small thread.
+            tracing::info!(summary = %notification.summary, "notification shown");
+            let (id, summary, body) = (
+                handle.id(),
+                notification.summary.clone(),
+                notification.body.clone(),
+            );
             let waiting = std::thread::Builder::new()
                 .name("till-notification".into())
                 .spawn(move || {
                     let mut acted = false;
                     handle.wait_for_action(|action| {
                         acted = action != CLOSED;
-                        on_action(&app, item.as_ref(), action);
+                        on_action(action);
                     });
                     if acted {
                         dismiss(id, &summary, &body);
@@ -99,6 +111,56 @@ fn raise(app: &AppHandle, notice: &Notice) -> bool {
             false
         }
     }
+}
+
+/// Says what a copy from the tray did: which key and why, and when it clears.
+pub fn copied(copied: &Copied) {
+    let mut notification = Notification::new();
+    notification
+        .summary(&format!("Copied '{}'", copied.key_name))
+        .body(&format!(
+            "{}. The clipboard clears in {} s.",
+            copied.why, copied.clear_after_seconds
+        ))
+        .urgency(Urgency::Low);
+    show(&mut notification, |_| {});
+}
+
+/// Says why a copy from the tray did not happen.
+pub fn copy_failed(message: &str) {
+    let mut notification = Notification::new();
+    notification.summary("Nothing copied").body(message);
+    show(&mut notification, |_| {});
+}
+
+/// Asks before copying a key broader than the request (the tray cannot ask itself):
+/// "Copy anyway" copies and records an over-privileged use; "Open" shows the key.
+pub fn confirm_broader(app: &AppHandle, request: CopyRequest, plan: &CopyPlan) {
+    let mut notification = Notification::new();
+    notification
+        .summary(&format!(
+            "Only a broader key covers {}",
+            plan.asked.join(", ")
+        ))
+        .body(&format!("{}.", plan.why))
+        .action(action::OPEN, "Open")
+        .action(action::COPY_ANYWAY, "Copy anyway");
+    let app = app.clone();
+    let key_name = plan.key_name.clone();
+    show(&mut notification, move |id| match id {
+        action::COPY_ANYWAY => match crate::copying::copy(&app, &request, true) {
+            Ok(done) => copied(&done),
+            Err(error) => copy_failed(&error.message),
+        },
+        action::OPEN => windows::show_at(
+            &app,
+            Route::Key {
+                name: key_name,
+                panel: None,
+            },
+        ),
+        _ => {}
+    });
 }
 
 /// What the server reports when a notification is closed without an action.

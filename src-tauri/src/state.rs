@@ -15,7 +15,7 @@ use till_core::{AppStatus, IpcError, TillError, TillPaths};
 use crate::error::StartupError;
 use crate::windows::Route;
 
-/// What the tray shows about reminders; names only while unlocked.
+/// What the tray shows about reminders and copies; names only while unlocked.
 #[derive(Debug, Clone, Default)]
 pub enum DueSummary {
     /// Not computed yet, or no vault.
@@ -23,8 +23,16 @@ pub enum DueSummary {
     Unknown,
     /// Locked: how many keys are past a deadline (from the plaintext index), never which.
     Locked { due: usize },
-    /// Unlocked: everything upcoming or past due.
-    Open { items: Vec<DueItem> },
+    /// Unlocked: everything upcoming or past due, and the Copy menu's entries.
+    Open { items: Vec<DueItem>, copy: CopyMenu },
+}
+
+/// The tray's Copy menu: key and purpose names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopyMenu {
+    pub pinned: Vec<String>,
+    pub recent: Vec<String>,
+    pub purposes: Vec<String>,
 }
 
 /// Wakes the reminder scheduler early (the vault changed, it was unlocked or locked).
@@ -67,6 +75,8 @@ pub struct AppState {
     due: Mutex<DueSummary>,
     /// Where the window should go when it next asks (a notification or tray click).
     route: Mutex<Option<Route>>,
+    /// The clipboard copied keys go to.
+    pub clipboard: crate::copying::ClipboardHolder,
 }
 
 /// Locks a mutex, carrying on with the data if a panic poisoned it.
@@ -117,6 +127,7 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             due: Mutex::new(DueSummary::Unknown),
             route: Mutex::new(None),
+            clipboard: crate::copying::ClipboardHolder::default(),
         })
     }
 
@@ -203,6 +214,8 @@ impl AppState {
     /// Locks: audits the lock and drops the vault (its keys are zeroized on drop).
     /// Returns whether a vault was open.
     pub fn lock(&self) -> bool {
+        // A copied key does not outlive the lock (nor Till: quitting locks).
+        self.clipboard.clear_if_ours();
         let Some(vault) = self.slot().take() else {
             return false;
         };

@@ -2,7 +2,8 @@
 //!
 //! The icon says locked, all good or attention at a glance; the "Due (N)" submenu lists
 //! the keys past a deadline, and a click opens that key. While locked the tray knows only
-//! how many keys are due (from the vault's plaintext due times), never which. The menu is
+//! how many keys are due (from the vault's plaintext due times), never which. "Copy key"
+//! lists pinned keys, recent copies and saved purposes. The menu is
 //! rebuilt whenever the scheduler looks again, so it always matches the vault.
 
 use tauri::image::Image;
@@ -10,9 +11,12 @@ use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 use till_core::reminders::{DueItem, DueState};
+use till_core::vault::CopyRequest;
 use till_core::VaultState;
 
-use crate::state::{AppState, DueSummary};
+use crate::copying;
+use crate::notifications;
+use crate::state::{AppState, CopyMenu, DueSummary};
 use crate::windows::{self, Route};
 
 /// The tray icon's id.
@@ -27,6 +31,11 @@ mod item {
     pub const DUE_NONE: &str = "due-none";
     /// Followed by the key's name.
     pub const DUE_KEY: &str = "due-key:";
+    /// Followed by the key's name.
+    pub const COPY_KEY: &str = "copy-key:";
+    /// Followed by the purpose's name.
+    pub const COPY_PURPOSE: &str = "copy-purpose:";
+    pub const COPY_NONE: &str = "copy-none";
 }
 
 /// What the tray icon shows at a glance.
@@ -59,13 +68,16 @@ struct TrayView {
     due: Vec<DueItem>,
     due_count: usize,
     upcoming: usize,
+    copy: CopyMenu,
 }
 
 impl TrayView {
     fn gather(state: &AppState) -> Self {
         let vault = state.status().vault;
+        let mut copy = CopyMenu::default();
         let (due, due_count, upcoming) = match (vault, state.due_summary()) {
-            (VaultState::Unlocked, DueSummary::Open { items }) => {
+            (VaultState::Unlocked, DueSummary::Open { items, copy: menu }) => {
+                copy = menu;
                 let upcoming = items
                     .iter()
                     .filter(|i| i.state == DueState::Upcoming)
@@ -91,6 +103,7 @@ impl TrayView {
             due,
             due_count,
             upcoming,
+            copy,
         }
     }
 
@@ -171,7 +184,48 @@ impl TrayView {
         let entry_refs: Vec<&dyn IsMenuItem<Wry>> =
             entries.iter().map(|e| e as &dyn IsMenuItem<Wry>).collect();
         let due = Submenu::with_items(app, format!("Due ({})", self.due_count), true, &entry_refs)?;
-        Menu::with_items(app, &[&open, &due, &lock, &quit])
+        let copy = self.copy_menu(app)?;
+        Menu::with_items(app, &[&open, &copy, &due, &lock, &quit])
+    }
+
+    /// "Copy key": pinned keys, recent copies and saved purposes.
+    fn copy_menu(&self, app: &AppHandle) -> tauri::Result<Submenu<Wry>> {
+        let mut entries: Vec<MenuItem<Wry>> = Vec::new();
+        let mut add = |id: String, label: String| {
+            MenuItem::with_id(app, id, label, true, None::<&str>).map(|item| entries.push(item))
+        };
+        for name in &self.copy.pinned {
+            add(format!("{}{name}", item::COPY_KEY), name.clone())?;
+        }
+        for name in &self.copy.recent {
+            add(
+                format!("{}{name}", item::COPY_KEY),
+                format!("{name} (recent)"),
+            )?;
+        }
+        for name in &self.copy.purposes {
+            add(
+                format!("{}{name}", item::COPY_PURPOSE),
+                format!("For {name}"),
+            )?;
+        }
+        if entries.is_empty() {
+            let hint = if self.vault == VaultState::Unlocked {
+                "Pin keys or save purposes to copy from here"
+            } else {
+                "Unlock Till to copy keys"
+            };
+            entries.push(MenuItem::with_id(
+                app,
+                item::COPY_NONE,
+                hint,
+                false,
+                None::<&str>,
+            )?);
+        }
+        let refs: Vec<&dyn IsMenuItem<Wry>> =
+            entries.iter().map(|e| e as &dyn IsMenuItem<Wry>).collect();
+        Submenu::with_items(app, "Copy key", true, &refs)
     }
 }
 
@@ -243,15 +297,35 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
             app.exit(0);
         }
         item::DUE_ALL => windows::show_at(app, Route::Due),
-        other => match other.strip_prefix(item::DUE_KEY) {
-            Some(name) => windows::show_at(
-                app,
-                Route::Key {
-                    name: name.to_owned(),
-                    panel: None,
-                },
-            ),
-            None => tracing::warn!(id = other, "unknown tray menu item"),
-        },
+        other => {
+            if let Some(name) = other.strip_prefix(item::DUE_KEY) {
+                let name = name.to_owned();
+                windows::show_at(app, Route::Key { name, panel: None });
+            } else if let Some(name) = other.strip_prefix(item::COPY_KEY) {
+                copy_from_tray(app, CopyRequest::Key(name.to_owned()));
+            } else if let Some(name) = other.strip_prefix(item::COPY_PURPOSE) {
+                copy_from_tray(app, CopyRequest::Purpose(name.to_owned()));
+            } else {
+                tracing::warn!(id = other, "unknown tray menu item");
+            }
+        }
     }
+}
+
+/// Copies from a tray click, off the main thread. A broader key is only offered (a
+/// notification asks); anything else is copied and said in a notification.
+fn copy_from_tray(app: &AppHandle, request: CopyRequest) {
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let state = app.state::<AppState>();
+        match copying::plan(&state, &request) {
+            Ok(plan) if plan.broader => notifications::confirm_broader(&app, request, &plan),
+            Ok(_) => match copying::copy(&app, &request, false) {
+                Ok(done) => notifications::copied(&done),
+                Err(error) => notifications::copy_failed(&error.message),
+            },
+            Err(error) if error.code == till_core::ErrorCode::Locked => windows::show_main(&app),
+            Err(error) => notifications::copy_failed(&error.message),
+        }
+    });
 }

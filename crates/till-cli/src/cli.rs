@@ -85,6 +85,11 @@ enum Command {
     Audit(reminders::AuditArgs),
     /// Copy a key to the clipboard: by name, or the narrowest key for a scope or purpose.
     Copy(copy::CopyArgs),
+    /// Save, list or remove purposes (named scope requests for one-step copies).
+    Purpose {
+        #[command(subcommand)]
+        action: copy::PurposeAction,
+    },
     /// Check that a key is live with its provider (exit 0 live, 1 not live).
     Verify {
         /// The key's name.
@@ -153,5 +158,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Audit(args) => reminders::audit(&context, args).map(|()| ExitCode::SUCCESS),
         Command::Verify { name } => reminders::verify(&context, &name),
         Command::Copy(args) => copy::run(&context, args),
+        Command::Purpose { action } => copy::purpose(&context, action).map(|()| ExitCode::SUCCESS),
     }
 }

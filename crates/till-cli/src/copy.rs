@@ -45,8 +45,8 @@ pub fn run(context: &Context, args: CopyArgs) -> Result<ExitCode, TillError> {
         (None, None) => CopyRequest::Scopes(args.scopes),
     };
     // Fail early, before unlocking, if there is no clipboard to copy to.
-    let mut clipboard = KeyClipboard::open().map_err(|e| TillError::InvalidInput {
-        what: e.to_string(),
+    let mut clipboard = KeyClipboard::open().map_err(|e| TillError::NoClipboard {
+        detail: e.to_string(),
     })?;
     let stdin = Stdin::read(context, false)?;
     let mut vault = open_vault(context, &stdin)?;
@@ -69,8 +69,8 @@ pub fn run(context: &Context, args: CopyArgs) -> Result<ExitCode, TillError> {
     let until = Instant::now() + Duration::from_secs(args.clear_after);
     let cleared = clipboard
         .copy_and_serve(&value, until)
-        .map_err(|e| TillError::InvalidInput {
-            what: e.to_string(),
+        .map_err(|e| TillError::NoClipboard {
+            detail: e.to_string(),
         })?;
     drop(value);
     if cleared {
@@ -79,4 +79,50 @@ pub fn run(context: &Context, args: CopyArgs) -> Result<ExitCode, TillError> {
         println!("Left the clipboard alone: something else was copied since.");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `till purpose` actions.
+#[derive(Debug, clap::Subcommand)]
+pub enum PurposeAction {
+    /// Save a purpose: a name for the scopes a task needs ("CI deploy").
+    Set {
+        name: String,
+        /// A scope the task needs (repeatable, one provider).
+        #[arg(long = "scope", value_name = "SCOPE", required = true)]
+        scopes: Vec<String>,
+    },
+    /// List purposes.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a purpose.
+    Rm { name: String },
+}
+
+/// `till purpose`.
+pub fn purpose(context: &Context, action: PurposeAction) -> Result<(), TillError> {
+    let stdin = Stdin::read(context, false)?;
+    let mut vault = open_vault(context, &stdin)?;
+    match action {
+        PurposeAction::Set { name, scopes } => {
+            let saved = vault.save_purpose(&name, &scopes)?;
+            eprintln!("Saved '{}': {}.", saved.name, saved.scopes.join(", "));
+        }
+        PurposeAction::List { json } => {
+            let all = vault.purposes()?;
+            if json {
+                println!("{}", crate::input::to_json(&all)?);
+            } else {
+                for purpose in all {
+                    println!("{}  {}", purpose.name, purpose.scopes.join(", "));
+                }
+            }
+        }
+        PurposeAction::Rm { name } => {
+            vault.remove_purpose(&name)?;
+            eprintln!("Removed '{name}'.");
+        }
+    }
+    Ok(())
 }

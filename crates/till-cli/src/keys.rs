@@ -227,6 +227,12 @@ pub struct EditArgs {
     /// Warn DAYS days before a deadline (0 goes back to the policy's lead time).
     #[arg(long, value_name = "DAYS")]
     lead_days: Option<u32>,
+    /// Pin the key to the tray's Copy menu.
+    #[arg(long, conflicts_with = "unpin")]
+    pin: bool,
+    /// Take the key off the tray's Copy menu.
+    #[arg(long)]
+    unpin: bool,
     /// Replace the value with one from standard input (the old one is kept 7 days).
     #[arg(long, conflicts_with = "value_file")]
     value_stdin: bool,
@@ -260,7 +266,7 @@ pub fn edit(context: &Context, args: EditArgs) -> Result<(), TillError> {
         rotate_every_days: args.rotate_every,
         audit_every_days: args.audit_every,
         lead_days: args.lead_days,
-        pinned: None,
+        pinned: (args.pin || args.unpin).then_some(args.pin),
     };
     let mut meta = vault.edit(&args.name, changes)?;
     if let Some(value) = new_value {

@@ -52,7 +52,7 @@ pub struct Provider {
     #[serde(default)]
     pub verify_note: Option<String>,
     /// The provider's permissions as scopes, with what each allows and how risky it is.
-    #[serde(default, rename = "scope")]
+    #[serde(default, rename(deserialize = "scope"))]
     pub scopes: Vec<ScopeInfo>,
 }
 

@@ -63,6 +63,9 @@ pub enum TillError {
     #[error("{what} must be an absolute path, got '{}'; give a full path such as /home/you/till", path.display())]
     RelativePath { what: &'static str, path: PathBuf },
 
+    #[error("{detail}")]
+    NoClipboard { detail: String },
+
     #[error("Till hit an internal error ({what}); please report it with the log")]
     Internal { what: String },
 
@@ -124,9 +127,10 @@ impl TillError {
     /// The stable code for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadClockOverride { .. } | Self::NoHomeDirectory | Self::RelativePath { .. } => {
-                ErrorCode::BadEnvironment
-            }
+            Self::BadClockOverride { .. }
+            | Self::NoHomeDirectory
+            | Self::RelativePath { .. }
+            | Self::NoClipboard { .. } => ErrorCode::BadEnvironment,
             Self::Storage { .. } | Self::Database { .. } => ErrorCode::Storage,
             Self::Internal { .. } => ErrorCode::Internal,
             Self::VaultMissing { .. } => ErrorCode::VaultMissing,

@@ -23,6 +23,45 @@ pub struct Settings {
     pub reminders: ReminderSettings,
     /// Live checks: base URL overrides and timeout (`[verify]`).
     pub verify: VerifySettings,
+    /// Copying keys (`[clipboard]`).
+    pub clipboard: ClipboardSettings,
+    /// The quick-search window (`[quick_search]`).
+    pub quick_search: QuickSearchSettings,
+}
+
+/// How long a copied key stays on the clipboard.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClipboardSettings {
+    /// Seconds until the clipboard is cleared (if it still holds the key); 1–3600.
+    pub clear_after_seconds: u32,
+}
+
+impl Default for ClipboardSettings {
+    fn default() -> Self {
+        Self {
+            clear_after_seconds: 30,
+        }
+    }
+}
+
+/// The quick-search window: its global shortcut and whether it waits ready in the
+/// background (instant to open, at the cost of a web engine's memory).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuickSearchSettings {
+    /// A shortcut such as `"CmdOrCtrl+Shift+K"`; empty turns the shortcut off.
+    pub shortcut: String,
+    pub prewarm: bool,
+}
+
+impl Default for QuickSearchSettings {
+    fn default() -> Self {
+        Self {
+            shortcut: "CmdOrCtrl+Shift+K".into(),
+            prewarm: true,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -31,6 +70,8 @@ impl Default for Settings {
             auto_lock_minutes: 15,
             reminders: ReminderSettings::default(),
             verify: VerifySettings::default(),
+            clipboard: ClipboardSettings::default(),
+            quick_search: QuickSearchSettings::default(),
         }
     }
 }

@@ -2,6 +2,8 @@
 //! and granted to the main window in `capabilities/main.json`; nothing else is reachable.
 
 pub mod app;
+pub mod copying;
+pub mod quick;
 pub mod reminders;
 pub mod vault;
 pub mod window;

@@ -3,6 +3,9 @@ import { invoke } from "@tauri-apps/api/core";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { AuditReview } from "./bindings/AuditReview";
+import type { Copied } from "./bindings/Copied";
+import type { CopyPlan } from "./bindings/CopyPlan";
+import type { CopyRequest } from "./bindings/CopyRequest";
 import type { DueItem } from "./bindings/DueItem";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { KeyChanges } from "./bindings/KeyChanges";
@@ -10,6 +13,8 @@ import type { KeyInput } from "./bindings/KeyInput";
 import type { KeyView } from "./bindings/KeyView";
 import type { PreviewView } from "./bindings/PreviewView";
 import type { Provider } from "./bindings/Provider";
+import type { Purpose } from "./bindings/Purpose";
+import type { QuickItem } from "./bindings/QuickItem";
 import type { Recognition } from "./bindings/Recognition";
 import type { RotationAction } from "./bindings/RotationAction";
 import type { Route } from "./bindings/Route";
@@ -72,3 +77,19 @@ export const openProviderConsole = (provider: string) =>
 
 /** The event Rust emits when a notification or the tray wants the window elsewhere. */
 export const ROUTE_EVENT = "till://route";
+
+/** Which key a copy would use, and whether it grants more than asked; copies nothing. */
+export const planCopy = (request: CopyRequest) => call<CopyPlan>("plan_copy", { request });
+/** Rust puts the value on the clipboard; the window only hears which key and why. */
+export const copyKey = (request: CopyRequest, allowBroader: boolean) =>
+  call<Copied>("copy_key", { request, allowBroader });
+export const listPurposes = () => call<Purpose[]>("list_purposes");
+export const savePurpose = (name: string, scopes: string[]) =>
+  call<Purpose>("save_purpose", { name, scopes });
+export const removePurpose = (name: string) => call<void>("remove_purpose", { name });
+
+export const quickItems = () => call<QuickItem[]>("quick_items");
+export const hideQuickWindow = () => call<void>("hide_quick_window");
+export const openTill = () => call<void>("open_till");
+/** Emitted to the quick window each time it is shown. */
+export const QUICK_OPENED_EVENT = "till://quick-opened";

@@ -12,4 +12,4 @@ verify_note: string | null,
 /**
  * The provider's permissions as scopes, with what each allows and how risky it is.
  */
-scope: Array<ScopeInfo>, };
+scopes: Array<ScopeInfo>, };
