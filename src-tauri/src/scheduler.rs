@@ -79,6 +79,7 @@ fn tick(app: &AppHandle, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
             tracing::warn!(%error, "could not count due keys while locked");
             Default::default()
         });
+        tracing::debug!(due = locked.due, "checked while locked");
         state.set_due_summary(DueSummary::Locked { due: locked.due });
         tray::refresh(app);
         return locked.next_due_at;
@@ -119,6 +120,13 @@ fn tick(app: &AppHandle, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         })
         .and_then(Result::ok)
         .unwrap_or_default();
+    tracing::debug!(
+        due = plan.items.len(),
+        pinned = copy.pinned.len(),
+        purposes = copy.purposes.len(),
+        next = ?next_wake,
+        "reminders and copy menu checked"
+    );
     state.set_due_summary(DueSummary::Open {
         items: plan.items,
         copy,

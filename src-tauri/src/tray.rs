@@ -134,80 +134,62 @@ impl TrayView {
         }
     }
 
-    fn menu(&self, app: &AppHandle) -> tauri::Result<Menu<Wry>> {
-        let open = MenuItem::with_id(app, item::OPEN, "Open Till", true, None::<&str>)?;
-        let lock = MenuItem::with_id(
-            app,
-            item::LOCK,
-            "Lock",
-            self.vault == VaultState::Unlocked,
-            None::<&str>,
-        )?;
-        let quit = MenuItem::with_id(app, item::QUIT, "Quit", true, None::<&str>)?;
-        let mut entries: Vec<MenuItem<Wry>> = Vec::new();
-        match self.vault {
+    /// The "Due (N)" submenu's entries.
+    fn due_entries(&self, app: &AppHandle) -> tauri::Result<Vec<MenuItem<Wry>>> {
+        let entry = |id: String, label: String, enabled: bool| {
+            MenuItem::with_id(app, id, label, enabled, None::<&str>)
+        };
+        Ok(match self.vault {
             VaultState::Locked if self.due_count > 0 => {
                 let text = match self.due_count {
                     1 => "1 key is due: unlock to see which".to_owned(),
                     n => format!("{n} keys are due: unlock to see which"),
                 };
-                entries.push(MenuItem::with_id(
-                    app,
-                    item::DUE_NONE,
-                    text,
-                    false,
-                    None::<&str>,
-                )?);
+                vec![entry(item::DUE_NONE.into(), text, false)?]
             }
             VaultState::Unlocked if !self.due.is_empty() => {
-                for due in &self.due {
-                    let label = due.headline.clone();
-                    let id = format!("{}{}", item::DUE_KEY, due.name);
-                    entries.push(MenuItem::with_id(app, id, label, true, None::<&str>)?);
-                }
-                entries.push(MenuItem::with_id(
-                    app,
-                    item::DUE_ALL,
-                    "Show everything due…",
+                let mut entries = self
+                    .due
+                    .iter()
+                    .map(|due| {
+                        let id = format!("{}{}", item::DUE_KEY, due.name);
+                        entry(id, due.headline.clone(), true)
+                    })
+                    .collect::<tauri::Result<Vec<_>>>()?;
+                entries.push(entry(
+                    item::DUE_ALL.into(),
+                    "Show everything due…".into(),
                     true,
-                    None::<&str>,
                 )?);
+                entries
             }
-            _ => entries.push(MenuItem::with_id(
-                app,
-                item::DUE_NONE,
-                "Nothing is due",
+            _ => vec![entry(
+                item::DUE_NONE.into(),
+                "Nothing is due".into(),
                 false,
-                None::<&str>,
-            )?),
-        }
-        let entry_refs: Vec<&dyn IsMenuItem<Wry>> =
-            entries.iter().map(|e| e as &dyn IsMenuItem<Wry>).collect();
-        let due = Submenu::with_items(app, format!("Due ({})", self.due_count), true, &entry_refs)?;
-        let copy = self.copy_menu(app)?;
-        Menu::with_items(app, &[&open, &copy, &due, &lock, &quit])
+            )?],
+        })
     }
 
     /// "Copy key": pinned keys, recent copies and saved purposes.
-    fn copy_menu(&self, app: &AppHandle) -> tauri::Result<Submenu<Wry>> {
-        let mut entries: Vec<MenuItem<Wry>> = Vec::new();
-        let mut add = |id: String, label: String| {
-            MenuItem::with_id(app, id, label, true, None::<&str>).map(|item| entries.push(item))
-        };
+    fn copy_entries(&self, app: &AppHandle) -> tauri::Result<Vec<MenuItem<Wry>>> {
+        let entry =
+            |id: String, label: String| MenuItem::with_id(app, id, label, true, None::<&str>);
+        let mut entries = Vec::new();
         for name in &self.copy.pinned {
-            add(format!("{}{name}", item::COPY_KEY), name.clone())?;
+            entries.push(entry(format!("{}{name}", item::COPY_KEY), name.clone())?);
         }
         for name in &self.copy.recent {
-            add(
+            entries.push(entry(
                 format!("{}{name}", item::COPY_KEY),
                 format!("{name} (recent)"),
-            )?;
+            )?);
         }
         for name in &self.copy.purposes {
-            add(
+            entries.push(entry(
                 format!("{}{name}", item::COPY_PURPOSE),
                 format!("For {name}"),
-            )?;
+            )?);
         }
         if entries.is_empty() {
             let hint = if self.vault == VaultState::Unlocked {
@@ -223,14 +205,47 @@ impl TrayView {
                 None::<&str>,
             )?);
         }
-        let refs: Vec<&dyn IsMenuItem<Wry>> =
-            entries.iter().map(|e| e as &dyn IsMenuItem<Wry>).collect();
-        Submenu::with_items(app, "Copy key", true, &refs)
+        Ok(entries)
     }
+
+    fn due_label(&self) -> String {
+        format!("Due ({})", self.due_count)
+    }
+
+    fn menu(&self, app: &AppHandle) -> tauri::Result<Menu<Wry>> {
+        let open = MenuItem::with_id(app, item::OPEN, "Open Till", true, None::<&str>)?;
+        let unlocked = self.vault == VaultState::Unlocked;
+        let lock = MenuItem::with_id(app, item::LOCK, "Lock", unlocked, None::<&str>)?;
+        let quit = MenuItem::with_id(app, item::QUIT, "Quit", true, None::<&str>)?;
+        let copy = Submenu::with_items(app, "Copy key", true, &as_refs(&self.copy_entries(app)?))?;
+        let due = Submenu::with_items(
+            app,
+            self.due_label(),
+            true,
+            &as_refs(&self.due_entries(app)?),
+        )?;
+        Menu::with_items(app, &[&open, &copy, &due, &lock, &quit])
+    }
+
+    /// Hands the icon, tooltip and a new menu to the tray.
+    fn apply(&self, app: &AppHandle, tray: &tauri::tray::TrayIcon) -> tauri::Result<()> {
+        tray.set_icon(Some(self.look.icon()?))?;
+        tray.set_tooltip(Some(self.tooltip()))?;
+        tray.set_menu(Some(self.menu(app)?))
+    }
+}
+
+fn as_refs(items: &[MenuItem<Wry>]) -> Vec<&dyn IsMenuItem<Wry>> {
+    items.iter().map(|i| i as &dyn IsMenuItem<Wry>).collect()
 }
 
 /// The signature of the menu last handed to the tray.
 struct ShownMenu(std::sync::Mutex<String>);
+
+/// A menu replaced right after the tray item registers can be missed by the panel
+/// (libappindicator re-exports it while registering); handing it over once more a moment
+/// later settles it.
+const SETTLE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Builds the tray icon with its menu.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
@@ -252,35 +267,37 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 /// interleave (a stale menu could otherwise land last).
 pub fn refresh(app: &AppHandle) {
     let handle = app.clone();
-    if let Err(error) = app.run_on_main_thread(move || refresh_now(&handle)) {
+    if let Err(error) = app.run_on_main_thread(move || refresh_now(&handle, false)) {
         tracing::warn!(%error, "could not schedule a tray update");
     }
 }
 
-fn refresh_now(app: &AppHandle) {
+fn refresh_now(app: &AppHandle, settling: bool) {
     let view = TrayView::gather(&app.state::<AppState>());
-    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+    let (Some(tray), Some(shown)) = (app.tray_by_id(TRAY_ID), app.try_state::<ShownMenu>()) else {
         return;
     };
     let signature = view.menu_signature();
-    let changed = app.try_state::<ShownMenu>().is_none_or(|shown| {
+    {
         let mut shown = shown.0.lock().unwrap_or_else(|p| p.into_inner());
-        let changed = *shown != signature;
+        if *shown == signature && !settling {
+            return;
+        }
         *shown = signature;
-        changed
-    });
-    if !changed {
-        return;
     }
-    let result = view
-        .look
-        .icon()
-        .and_then(|icon| tray.set_icon(Some(icon)))
-        .and_then(|()| tray.set_tooltip(Some(view.tooltip())))
-        .and_then(|()| view.menu(app))
-        .and_then(|menu| tray.set_menu(Some(menu)));
-    if let Err(error) = result {
-        tracing::warn!(%error, "could not update the tray");
+    match view.apply(app, &tray) {
+        Ok(()) => {
+            tracing::debug!(look = ?view.look, due = view.due_count, settling, "tray updated")
+        }
+        Err(error) => tracing::warn!(%error, "could not update the tray"),
+    }
+    if !settling {
+        let handle = app.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(SETTLE_AFTER);
+            let app = handle.clone();
+            let _ = handle.run_on_main_thread(move || refresh_now(&app, true));
+        });
     }
 }
 

@@ -84,6 +84,38 @@ describe("copying a scoped key", () => {
     assert.match(log, /copy .*by name/);
   });
 
+  it("copies from the window: a row by name, and a broader key only after asking", async () => {
+    const home = homeWithGitHubKeys();
+    till(home, NOW, ["purpose", "set", "Admin tasks", "--scope", "github:secrets:write"]);
+    app = await launchTill({
+      now: NOW,
+      logName: "tauri-driver-copy-window.log",
+      extraEnv: { TILL_HOME: home },
+    });
+    const browser = await app.openWindow();
+    const $ = (testid) => browser.$(`[data-testid="${testid}"]`);
+    await $("inventory").waitForDisplayed({ timeout: 20_000 });
+
+    const [adminRow] = await browser.$$('[data-testid="row-copy"]');
+    await adminRow.click();
+    await waitFor("the admin key on the clipboard", () => clipboardText() === ADMIN);
+
+    await $("tab-copy").click();
+    await $("copy-panel").waitForDisplayed();
+    const [admin] = await browser.$$('[data-testid="purpose"]'); // sorted: Admin tasks first
+    assert.match(await admin.getText(), /Admin tasks/);
+    await (await admin.$('[data-testid="purpose-copy"]')).click();
+    await $("copy-confirm").waitForDisplayed();
+    assert.match(await $("copy-confirm").getText(), /only 'GitHub admin' covers/);
+    await $("copy-narrower").click();
+    await $("narrower-walkthrough").waitForDisplayed();
+    assert.match(await $("narrower-walkthrough").getText(), /github:secrets:write/);
+    await browser.saveScreenshot(join(ARTIFACTS, "52-copy-broader.png"));
+    await $("copy-anyway").click();
+    await $("copy-message").waitForDisplayed();
+    assert.match(till(home, NOW, ["log"]), /for github:secrets:write: over-privileged/);
+  });
+
   it("opens quick search on its shortcut, and Enter copies the least-privileged key", async () => {
     const home = homeWithGitHubKeys();
     writeSettings(home, "[clipboard]\nclear_after_seconds = 30\n");

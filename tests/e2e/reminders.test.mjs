@@ -7,7 +7,7 @@
 // 6 April 2026, a day after a production OpenAI key's 90-day rotation fell due.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, afterEach, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { ARTIFACTS, launchTill } from "./support/app.mjs";
 import { addKey, homeWithVault, till, writeSettings } from "./support/cli.mjs";
 import {
@@ -40,6 +40,8 @@ async function launchAt(home, logName) {
 
 describe("reminders in the tray and as notifications", () => {
   let app;
+
+  before(clearNotifications);
 
   afterEach(async () => {
     await app?.stop();

@@ -13,9 +13,12 @@ function dunstctl(...args) {
   return execFileSync("dunstctl", args, { encoding: "utf8", timeout: 10_000 });
 }
 
-// dunst 1.9 has no `dunstctl history-clear`: clearing hides the history up to this id
-// instead (dunst numbers notifications in the order it receives them).
-let clearedUpTo = 0;
+// dunst 1.9 has no `dunstctl history-clear`: clearing hides the history up to an id
+// instead (dunst numbers notifications in the order it receives them). The id is kept in
+// a file of the session, so one test file's notifications never show up in the next.
+const watermarkFile = () => `${pickFile()}.cleared`;
+const clearedUpTo = () =>
+  existsSync(watermarkFile()) ? Number(readFileSync(watermarkFile(), "utf8")) : 0;
 
 /**
  * Closed notifications as `[{ id, appname, summary, body }]` in the order they were sent,
@@ -30,7 +33,7 @@ export function notificationHistory() {
       summary: n.summary.data,
       body: n.body.data,
     }))
-    .filter((n) => n.id > clearedUpTo)
+    .filter((n) => n.id > clearedUpTo())
     .sort((a, b) => a.id - b.id);
 }
 
@@ -43,11 +46,11 @@ export function closeAllAndReadHistory() {
 /** How many notifications dunst shows now. */
 export const displayedCount = () => Number(dunstctl("count", "displayed").trim());
 
-/** Closes every notification and forgets the history so far, in this test process. */
+/** Closes every notification and forgets the history so far. */
 export function clearNotifications() {
   dunstctl("close-all");
   const ids = JSON.parse(dunstctl("history")).data[0].map((n) => n.id.data);
-  clearedUpTo = Math.max(clearedUpTo, ...ids);
+  writeFileSync(watermarkFile(), String(Math.max(clearedUpTo(), ...ids)));
 }
 
 const pickFile = () => {
