@@ -239,6 +239,128 @@ mod tests {
         );
     }
 
+    /// One table per provider: (keys with their scopes, request, expected key and whether
+    /// it is broader than asked), on the catalog's real permissions and risks.
+    #[test]
+    fn each_provider_picks_its_narrowest_key() {
+        type Case<'a> = (
+            &'a str,
+            &'a [(&'a str, &'a [&'a str])],
+            &'a str,
+            (&'a str, bool),
+        );
+        let cases: &[Case<'_>] = &[
+            (
+                "openai",
+                &[
+                    ("full", &["openai:*:*"]),
+                    (
+                        "chat",
+                        &["openai:model_capabilities:write", "openai:models:read"],
+                    ),
+                ],
+                "openai:models:read",
+                ("chat", true),
+            ),
+            (
+                "anthropic",
+                &[
+                    ("admin", &["anthropic:*:*"]),
+                    ("app", &["anthropic:messages:write"]),
+                ],
+                "anthropic:messages:write",
+                ("app", false),
+            ),
+            (
+                "aws",
+                &[
+                    ("deployer", &["aws:s3:write", "aws:lambda:write"]),
+                    ("reader", &["aws:s3:read"]),
+                    ("root", &["aws:*:*"]),
+                ],
+                "aws:s3:read",
+                ("reader", false),
+            ),
+            (
+                "slack",
+                &[
+                    ("bot", &["slack:chat:write", "slack:channels:read"]),
+                    ("admin", &["slack:*:*"]),
+                ],
+                "slack:chat:write",
+                ("bot", true),
+            ),
+            (
+                "cloudflare",
+                &[
+                    ("global", &["cloudflare:*:*"]),
+                    ("dns", &["cloudflare:dns:write"]),
+                ],
+                "cloudflare:dns:read",
+                ("dns", true),
+            ),
+            (
+                "google",
+                &[
+                    ("gemini", &["google:generative_language:write"]),
+                    ("maps", &["google:maps:read"]),
+                ],
+                "google:maps:read",
+                ("maps", false),
+            ),
+            (
+                "sendgrid",
+                &[
+                    ("full", &["sendgrid:*:*"]),
+                    ("mailer", &["sendgrid:mail_send:write"]),
+                ],
+                "sendgrid:mail_send:write",
+                ("mailer", false),
+            ),
+            (
+                "huggingface",
+                &[
+                    (
+                        "write",
+                        &["huggingface:repos:write", "huggingface:inference:write"],
+                    ),
+                    ("read", &["huggingface:repos:read"]),
+                ],
+                "huggingface:inference:write",
+                ("write", true),
+            ),
+            (
+                "twilio",
+                &[
+                    ("main", &["twilio:*:*"]),
+                    ("sms", &["twilio:messages:write"]),
+                ],
+                "twilio:messages:write",
+                ("sms", false),
+            ),
+            (
+                "openrouter",
+                &[
+                    ("provisioning", &["openrouter:*:*"]),
+                    ("app", &["openrouter:completions:write"]),
+                ],
+                "openrouter:completions:write",
+                ("app", false),
+            ),
+        ];
+        for (provider, keys, request, expected) in cases {
+            let keys: Vec<KeyMeta> = keys
+                .iter()
+                .map(|(name, scopes)| scoped(name, provider, scopes, "2026-05-01T00:00:00Z"))
+                .collect();
+            assert_eq!(
+                name_of(&chosen(&keys, &[request])),
+                Some(*expected),
+                "{provider}: {request}"
+            );
+        }
+    }
+
     #[test]
     fn ties_go_to_the_most_recently_rotated_and_expired_or_revoked_keys_never_win() {
         let mut old = scoped(

@@ -212,7 +212,7 @@ impl Vault {
             .iter()
             .filter(|k| !k.pinned && k.last_copied_at.is_some())
             .collect();
-        copied.sort_by(|a, b| b.last_copied_at.cmp(&a.last_copied_at));
+        copied.sort_by_key(|k| std::cmp::Reverse(k.last_copied_at));
         copied.truncate(recent);
         (pinned, copied)
     }
