@@ -161,7 +161,7 @@ fn a_broader_key_needs_consent_and_is_logged_as_over_privileged() {
     assert_eq!(refused.status.code(), Some(1));
     let said = stderr(&refused);
     assert!(
-        said.contains("only 'GitHub admin' covers github:secrets:write"),
+        said.contains("Only 'GitHub admin' covers github:secrets:write"),
         "{said}"
     );
     assert!(said.contains("--allow-broader"), "{said}");

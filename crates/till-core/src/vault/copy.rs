@@ -89,7 +89,7 @@ impl Vault {
             Picked::Chosen(choice) => {
                 let why = if choice.is_broader() {
                     format!(
-                        "only '{}' covers {}, and it also grants {}: create a narrower key",
+                        "Only '{}' covers {}, and it also grants {}: create a narrower key",
                         choice.name,
                         asked.join(", "),
                         choice.beyond.join(", ")
