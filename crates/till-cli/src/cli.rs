@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use till_core::clock::clock_from_env;
 use till_core::{TillError, TillPaths};
 
-use crate::{backup, copy, import, init, keys, log, reminders, status};
+use crate::{backup, copy, import, init, keys, log, reminders, status, team};
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
 #[derive(Debug, Parser)]
@@ -85,6 +85,11 @@ enum Command {
     Audit(reminders::AuditArgs),
     /// Copy a key to the clipboard: by name, or the narrowest key for a scope or purpose.
     Copy(copy::CopyArgs),
+    /// Check a team file against the inventory, adopt it, or tick its manual items.
+    Team {
+        #[command(subcommand)]
+        action: team::TeamAction,
+    },
     /// Save, list or remove purposes (named scope requests for one-step copies).
     Purpose {
         #[command(subcommand)]
@@ -158,6 +163,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Audit(args) => reminders::audit(&context, args).map(|()| ExitCode::SUCCESS),
         Command::Verify { name } => reminders::verify(&context, &name),
         Command::Copy(args) => copy::run(&context, args),
+        Command::Team { action } => team::run(&context, action),
         Command::Purpose { action } => copy::purpose(&context, action).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -14,6 +14,7 @@ mod keys;
 mod log;
 mod reminders;
 mod status;
+mod team;
 
 use std::process::ExitCode;
 

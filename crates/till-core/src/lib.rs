@@ -19,6 +19,7 @@ pub mod reminders;
 pub mod scopes;
 pub mod settings;
 pub mod status;
+pub mod team;
 pub mod vault;
 pub mod verify;
 

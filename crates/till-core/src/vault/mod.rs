@@ -12,6 +12,7 @@ mod copy;
 mod reminders;
 mod rotation;
 mod schema;
+mod team;
 pub mod throttle;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ use audit::{AuditDetails, AuditRow, Head};
 pub use copy::{CopyPlan, CopyRequest, Purpose};
 pub use reminders::{due_while_locked, AuditReview, LockedDue};
 pub use rotation::{RotationAction, RotationInput};
+pub use team::{team_file_error, LessonProgress};
 use throttle::Failures;
 
 const WRAP_PASSWORD: &str = "password";

@@ -1,0 +1,361 @@
+//! Checking a team file against the real inventory.
+//!
+//! A ticked box proves nothing; the inventory does. Each policy and each self-checking
+//! checklist item is evaluated against the active keys it applies to, and every key
+//! that breaks it is listed with why and the fix Till can start (set an owner, start a
+//! rotation, create a narrower key…). Manual items are open until a person ticks them,
+//! with their name and the date; open manual items are listed but do not fail a check.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::file::{Rule, Scope, TeamFile};
+use crate::model::{KeyMeta, KeyStatus};
+use crate::reminders::policy::is_production;
+use crate::scopes::Scope as KeyScope;
+
+/// What Till can do about a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Fix {
+    SetOwner,
+    StartRotation,
+    NarrowerKey,
+    SetExpiry,
+    DeclareScopes,
+    SetRotationPolicy,
+}
+
+/// One key breaking one rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Finding {
+    pub key: String,
+    pub why: String,
+    pub fix: Fix,
+}
+
+/// A manual item's tick: who and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Tick {
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Ticks by checklist id and item text.
+pub type Ticks = BTreeMap<String, Tick>;
+
+/// The key a tick is stored under.
+pub fn tick_key(checklist: &str, item: &str) -> String {
+    format!("{checklist}\u{1f}{item}")
+}
+
+/// Where an item or policy stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Status {
+    Pass,
+    Fail {
+        findings: Vec<Finding>,
+    },
+    /// A manual item nobody ticked yet.
+    Open,
+    Ticked {
+        tick: Tick,
+    },
+}
+
+/// One policy or checklist item, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Checked {
+    pub text: String,
+    pub rule: Option<Rule>,
+    pub status: Status,
+}
+
+/// A checklist, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CheckedList {
+    pub id: String,
+    pub title: String,
+    pub items: Vec<Checked>,
+}
+
+/// The whole report: compliant when no policy or self-checking item fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Compliance {
+    pub team: String,
+    pub checked_at: DateTime<Utc>,
+    pub compliant: bool,
+    pub policies: Vec<Checked>,
+    pub checklists: Vec<CheckedList>,
+    /// Manual items still to tick.
+    pub open_items: usize,
+}
+
+fn applies(scope: &Scope, key: &KeyMeta) -> bool {
+    let env_ok = scope.environments.is_empty()
+        || scope.environments.iter().any(|env| {
+            env.eq_ignore_ascii_case(&key.environment)
+                || (is_production(env) && is_production(&key.environment))
+        });
+    let provider_ok = scope.providers.is_empty()
+        || scope
+            .providers
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(&key.provider));
+    key.status == KeyStatus::Active && env_ok && provider_ok
+}
+
+/// Why `key` breaks `rule` at `now`, if it does.
+fn breaks(rule: Rule, key: &KeyMeta, now: DateTime<Utc>) -> Option<Finding> {
+    let finding = |why: String, fix| Finding {
+        key: key.name.clone(),
+        why,
+        fix,
+    };
+    match rule {
+        Rule::MaxAgeDays { days } => {
+            let age = (now - key.last_rotated_at).num_days();
+            (age > i64::from(days)).then(|| {
+                finding(
+                    format!("last rotated {age} days ago; the limit is {days}"),
+                    Fix::StartRotation,
+                )
+            })
+        }
+        Rule::NoFullAccess => {
+            let full: Vec<&String> = key
+                .scopes
+                .iter()
+                .filter(|s| {
+                    s.parse::<KeyScope>()
+                        .is_ok_and(|scope| scope.resource == "*")
+                })
+                .collect();
+            (!full.is_empty()).then(|| {
+                let list: Vec<&str> = full.iter().map(|s| s.as_str()).collect();
+                finding(
+                    format!("grants full access ({})", list.join(", ")),
+                    Fix::NarrowerKey,
+                )
+            })
+        }
+        Rule::OwnerRequired => key
+            .owner
+            .is_none()
+            .then(|| finding("has no owner".into(), Fix::SetOwner)),
+        Rule::ExpiryRequired => key
+            .expires_at
+            .is_none()
+            .then(|| finding("has no expiry date".into(), Fix::SetExpiry)),
+        Rule::ScopesDeclared => key
+            .scopes
+            .is_empty()
+            .then(|| finding("has no scopes recorded".into(), Fix::DeclareScopes)),
+        Rule::RotationPolicyRequired => key.rotate_every_days.is_none().then(|| {
+            finding(
+                "has no rotation interval of its own".into(),
+                Fix::SetRotationPolicy,
+            )
+        }),
+    }
+}
+
+fn check_rule(rule: Rule, scope: &Scope, keys: &[KeyMeta], now: DateTime<Utc>) -> Status {
+    let findings: Vec<Finding> = keys
+        .iter()
+        .filter(|k| applies(scope, k))
+        .filter_map(|k| breaks(rule, k, now))
+        .collect();
+    if findings.is_empty() {
+        Status::Pass
+    } else {
+        Status::Fail { findings }
+    }
+}
+
+/// Checks `file` against `keys` at `now`, with the manual items' `ticks`.
+pub fn check(file: &TeamFile, keys: &[KeyMeta], ticks: &Ticks, now: DateTime<Utc>) -> Compliance {
+    let policies: Vec<Checked> = file
+        .policies
+        .iter()
+        .map(|policy| Checked {
+            text: policy
+                .description
+                .clone()
+                .unwrap_or_else(|| policy.id.clone()),
+            rule: Some(policy.rule),
+            status: check_rule(policy.rule, &policy.applies_to, keys, now),
+        })
+        .collect();
+    let checklists: Vec<CheckedList> = file
+        .checklists
+        .iter()
+        .map(|list| CheckedList {
+            id: list.id.clone(),
+            title: list.title.clone(),
+            items: list
+                .items
+                .iter()
+                .map(|item| Checked {
+                    text: item.text.clone(),
+                    rule: item.rule,
+                    status: match item.rule {
+                        Some(rule) => check_rule(rule, &item.applies_to, keys, now),
+                        None => match ticks.get(&tick_key(&list.id, &item.text)) {
+                            Some(tick) => Status::Ticked { tick: tick.clone() },
+                            None => Status::Open,
+                        },
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    let all = || {
+        policies
+            .iter()
+            .chain(checklists.iter().flat_map(|l| l.items.iter()))
+    };
+    Compliance {
+        team: file.name.clone(),
+        checked_at: now,
+        compliant: !all().any(|c| matches!(c.status, Status::Fail { .. })),
+        open_items: all().filter(|c| c.status == Status::Open).count(),
+        policies,
+        checklists,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tests_support::key;
+    use crate::team::file::parse;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    fn inventory() -> Vec<KeyMeta> {
+        let mut prod = key("Stripe prod", "stripe", "production");
+        prod.scopes = vec!["stripe:*:*".into()];
+        prod.last_rotated_at = at("2026-01-01T00:00:00Z");
+        let mut owned = key("GitHub prod", "github", "prod");
+        owned.owner = Some("ada".into());
+        owned.scopes = vec!["github:contents:read".into()];
+        owned.expires_at = Some(at("2027-01-01T00:00:00Z"));
+        owned.rotate_every_days = Some(30);
+        owned.last_rotated_at = at("2026-05-20T00:00:00Z");
+        let dev = key("Dev key", "openai", "dev");
+        let mut revoked = key("Old prod", "openai", "prod");
+        revoked.status = KeyStatus::Revoked;
+        vec![prod, owned, dev, revoked]
+    }
+
+    fn failing(rule: &str, extra: &str) -> Vec<String> {
+        let file = parse(&format!(
+            "[team]\nname = \"T\"\n[[policy]]\nid = \"p\"\nrule = \"{rule}\"\n{extra}"
+        ))
+        .unwrap();
+        let report = check(
+            &file,
+            &inventory(),
+            &Ticks::new(),
+            at("2026-06-01T00:00:00Z"),
+        );
+        match &report.policies[0].status {
+            Status::Fail { findings } => findings.iter().map(|f| f.key.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_rule_finds_the_keys_that_break_it_and_skips_revoked_ones() {
+        assert_eq!(
+            failing("max_age_days", "days = 90"),
+            ["Stripe prod", "Dev key"]
+        );
+        assert_eq!(failing("no_full_access", ""), ["Stripe prod"]);
+        assert_eq!(failing("owner_required", ""), ["Stripe prod", "Dev key"]);
+        assert_eq!(failing("expiry_required", ""), ["Stripe prod", "Dev key"]);
+        assert_eq!(failing("scopes_declared", ""), ["Dev key"]);
+        assert_eq!(
+            failing("rotation_policy_required", ""),
+            ["Stripe prod", "Dev key"]
+        );
+    }
+
+    #[test]
+    fn environment_and_provider_filters_narrow_the_keys() {
+        // "prod" also means "production".
+        assert_eq!(
+            failing("owner_required", "environments = [\"prod\"]"),
+            ["Stripe prod"]
+        );
+        assert_eq!(
+            failing("owner_required", "environments = [\"dev\"]"),
+            ["Dev key"]
+        );
+        assert_eq!(
+            failing("owner_required", "providers = [\"openai\"]"),
+            ["Dev key"]
+        );
+        assert!(failing("owner_required", "environments = [\"staging\"]").is_empty());
+    }
+
+    #[test]
+    fn manual_items_are_open_until_ticked_and_do_not_fail_the_check() {
+        let file = parse(
+            "[team]\nname = \"T\"\n[[checklist]]\nid = \"c\"\ntitle = \"C\"\n\
+             [[checklist.item]]\ntext = \"Review console access\"\n",
+        )
+        .unwrap();
+        let now = at("2026-06-01T00:00:00Z");
+        let open = check(&file, &inventory(), &Ticks::new(), now);
+        assert!(open.compliant);
+        assert_eq!(open.open_items, 1);
+        let mut ticks = Ticks::new();
+        ticks.insert(
+            tick_key("c", "Review console access"),
+            Tick {
+                by: "Grace".into(),
+                at: now,
+            },
+        );
+        let ticked = check(&file, &inventory(), &ticks, now);
+        assert_eq!(ticked.open_items, 0);
+        assert!(matches!(
+            ticked.checklists[0].items[0].status,
+            Status::Ticked { .. }
+        ));
+    }
+
+    #[test]
+    fn a_failing_policy_makes_the_team_non_compliant_and_names_the_fix() {
+        let file =
+            parse("[team]\nname = \"T\"\n[[policy]]\nid = \"full\"\nrule = \"no_full_access\"\n")
+                .unwrap();
+        let report = check(
+            &file,
+            &inventory(),
+            &Ticks::new(),
+            at("2026-06-01T00:00:00Z"),
+        );
+        assert!(!report.compliant);
+        let Status::Fail { findings } = &report.policies[0].status else {
+            panic!("should fail");
+        };
+        assert_eq!(findings[0].fix, Fix::NarrowerKey);
+        assert_eq!(findings[0].why, "grants full access (stripe:*:*)");
+    }
+}

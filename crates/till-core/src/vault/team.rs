@@ -1,0 +1,137 @@
+//! The vault's side of training: the adopted team file, ticks on manual checklist items,
+//! and lesson progress, all sealed like every other record.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
+
+use super::{vault_event, AuditAction, Vault};
+use crate::error::TillError;
+use crate::team::check::tick_key;
+use crate::team::{self, Compliance, FileProblem, TeamFile, Tick, Ticks};
+
+const KIND_TRAINING: &str = "training";
+const TEAM_FILE_ID: &str = "team-file";
+const TICKS_ID: &str = "checklist-ticks";
+const LESSONS_ID: &str = "lesson-progress";
+
+/// Lesson ids and when each was completed.
+pub type LessonProgress = BTreeMap<String, DateTime<Utc>>;
+
+/// A team file that did not parse, as one error listing every problem with its place.
+pub fn team_file_error(problems: &[FileProblem]) -> TillError {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    TillError::InvalidInput {
+        what: format!("the team file has problems: {}", lines.join("; ")),
+    }
+}
+
+impl Vault {
+    fn read_json<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        id: &str,
+    ) -> Result<T, TillError> {
+        match self.open_record_text(KIND_TRAINING, id)? {
+            Some(text) => serde_json::from_str(text.expose_secret())
+                .map_err(|e| self.corrupt(format!("{id}: {e}"))),
+            None => Ok(T::default()),
+        }
+    }
+
+    fn write_training(&mut self, id: &str, text: &str, detail: String) -> Result<(), TillError> {
+        let action = self.begin()?;
+        action.write_value(KIND_TRAINING, id, text, None)?;
+        action.audit(vault_event(AuditAction::Edit, Some(detail)))?;
+        action.commit()
+    }
+
+    /// Adopts a team file: its policies and checklists become the vault's. Refused (with
+    /// every problem and its place) if it does not parse.
+    pub fn adopt_team_file(&mut self, text: &str) -> Result<TeamFile, TillError> {
+        let file = team::parse(text).map_err(|problems| team_file_error(&problems))?;
+        let detail = format!(
+            "team file adopted: {} ({} policies, {} checklists)",
+            file.name,
+            file.policies.len(),
+            file.checklists.len()
+        );
+        self.write_training(TEAM_FILE_ID, text, detail)?;
+        Ok(file)
+    }
+
+    /// The adopted team file, if any.
+    pub fn team_file(&self) -> Result<Option<TeamFile>, TillError> {
+        let Some(text) = self.open_record_text(KIND_TRAINING, TEAM_FILE_ID)? else {
+            return Ok(None);
+        };
+        team::parse(text.expose_secret())
+            .map(Some)
+            .map_err(|problems| team_file_error(&problems))
+    }
+
+    /// Ticks on manual checklist items.
+    pub fn checklist_ticks(&self) -> Result<Ticks, TillError> {
+        self.read_json(TICKS_ID)
+    }
+
+    /// Ticks a manual checklist item in the name of `by` (or unticks it).
+    pub fn tick_item(
+        &mut self,
+        checklist: &str,
+        item: &str,
+        by: &str,
+        ticked: bool,
+    ) -> Result<(), TillError> {
+        let by = by.trim();
+        if ticked && by.is_empty() {
+            return Err(TillError::InvalidInput {
+                what: "say who ticks it: a manual item is ticked in someone's name".into(),
+            });
+        }
+        let mut ticks = self.checklist_ticks()?;
+        let key = tick_key(checklist, item);
+        let detail = if ticked {
+            ticks.insert(
+                key,
+                Tick {
+                    by: by.to_owned(),
+                    at: self.clock.now(),
+                },
+            );
+            format!("checklist '{checklist}': '{item}' ticked by {by}")
+        } else {
+            ticks.remove(&key);
+            format!("checklist '{checklist}': '{item}' unticked")
+        };
+        let json = serde_json::to_string(&ticks).map_err(|e| TillError::Internal {
+            what: e.to_string(),
+        })?;
+        self.write_training(TICKS_ID, &json, detail)
+    }
+
+    /// Checks a team file against the inventory now.
+    pub fn check_team(&self, file: &TeamFile) -> Result<Compliance, TillError> {
+        Ok(team::check(
+            file,
+            &self.inventory,
+            &self.checklist_ticks()?,
+            self.clock.now(),
+        ))
+    }
+
+    /// Completed lessons.
+    pub fn lesson_progress(&self) -> Result<LessonProgress, TillError> {
+        self.read_json(LESSONS_ID)
+    }
+
+    /// Records a lesson as completed.
+    pub fn complete_lesson(&mut self, id: &str) -> Result<(), TillError> {
+        let mut progress = self.lesson_progress()?;
+        progress.insert(id.to_owned(), self.clock.now());
+        let json = serde_json::to_string(&progress).map_err(|e| TillError::Internal {
+            what: e.to_string(),
+        })?;
+        self.write_training(LESSONS_ID, &json, format!("lesson '{id}' completed"))
+    }
+}
