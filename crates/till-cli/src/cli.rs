@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use till_core::clock::clock_from_env;
 use till_core::{TillError, TillPaths};
 
-use crate::{backup, copy, import, init, keys, log, reminders, status, team};
+use crate::{backup, copy, import, init, keys, lessons, log, reminders, status, team};
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
 #[derive(Debug, Parser)]
@@ -90,6 +90,14 @@ enum Command {
         #[command(subcommand)]
         action: team::TeamAction,
     },
+    /// List the lessons and your progress, or mark one done.
+    Lessons {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<lessons::LessonAction>,
+    },
     /// Save, list or remove purposes (named scope requests for one-step copies).
     Purpose {
         #[command(subcommand)]
@@ -164,6 +172,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Verify { name } => reminders::verify(&context, &name),
         Command::Copy(args) => copy::run(&context, args),
         Command::Team { action } => team::run(&context, action),
+        Command::Lessons { json, action } => {
+            lessons::run(&context, json, action).map(|()| ExitCode::SUCCESS)
+        }
         Command::Purpose { action } => copy::purpose(&context, action).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -11,6 +11,7 @@ mod import;
 mod init;
 mod input;
 mod keys;
+mod lessons;
 mod log;
 mod reminders;
 mod status;

@@ -20,6 +20,10 @@ pub enum TeamAction {
     /// Check a team file (or, without FILE, the adopted one) against the inventory.
     Check {
         file: Option<PathBuf>,
+        /// Check Till's built-in checklists (onboarding, offboarding, quarterly audit,
+        /// leaked key, AI agent keys) instead of a team file.
+        #[arg(long, conflicts_with = "file")]
+        builtin: bool,
         /// Print the report as JSON.
         #[arg(long, conflicts_with = "markdown")]
         json: bool,
@@ -29,7 +33,7 @@ pub enum TeamAction {
     },
     /// Adopt a team file's policies and checklists.
     Apply { file: PathBuf },
-    /// Tick a manual checklist item of the adopted team file, in someone's name.
+    /// Tick a manual checklist item (adopted team file or built-in), in someone's name.
     Tick {
         /// The checklist's id.
         checklist: String,
@@ -100,6 +104,7 @@ pub fn run(context: &Context, action: TeamAction) -> Result<ExitCode, TillError>
     match action {
         TeamAction::Check {
             file,
+            builtin,
             json,
             markdown,
         } => {
@@ -115,7 +120,12 @@ pub fn run(context: &Context, action: TeamAction) -> Result<ExitCode, TillError>
             };
             let stdin = Stdin::read(context, false)?;
             let vault = open_vault(context, &stdin)?;
-            let Some(file) = parsed.or(vault.team_file()?) else {
+            let adopted = if builtin {
+                Some(team::builtin())
+            } else {
+                vault.team_file()?
+            };
+            let Some(file) = parsed.or(adopted) else {
                 eprintln!("till: no team file given and none adopted: pass FILE or `till team apply FILE`");
                 return Ok(ExitCode::from(2));
             };
@@ -161,11 +171,13 @@ pub fn run(context: &Context, action: TeamAction) -> Result<ExitCode, TillError>
         } => {
             let stdin = Stdin::read(context, false)?;
             let mut vault = open_vault(context, &stdin)?;
-            let file = vault.team_file()?.ok_or_else(|| TillError::InvalidInput {
-                what: "no team file adopted: `till team apply FILE` first".into(),
-            })?;
-            let known = file
-                .checklists
+            // The team's own checklists first: a team may reuse a built-in id.
+            let mut lists = vault
+                .team_file()?
+                .map(|adopted| adopted.checklists)
+                .unwrap_or_default();
+            lists.extend(team::builtin().checklists);
+            let known = lists
                 .iter()
                 .find(|l| l.id == checklist)
                 .and_then(|l| l.items.iter().find(|i| i.text == item));

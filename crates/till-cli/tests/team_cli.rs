@@ -181,3 +181,30 @@ fn apply_adopts_the_file_manual_items_are_ticked_by_name_and_the_report_exports(
     assert!(log.contains("team file adopted: Payments"), "{log}");
     assert!(log.contains("ticked by Grace"), "{log}");
 }
+
+#[test]
+fn built_in_checklists_check_the_inventory_and_lessons_track_progress() {
+    let home = home_with_keys();
+    let out = home.with_password(&["team", "check", "--builtin"], "");
+    let text = stdout(&out);
+    assert!(text.contains("Quarterly"), "{text}");
+    assert!(text.contains("Stripe prod has no owner"), "{text}");
+    assert_eq!(out.status.code(), Some(1));
+
+    let lessons: serde_json::Value =
+        serde_json::from_str(&stdout(&home.with_password(&["lessons", "--json"], ""))).unwrap();
+    let all = lessons.as_array().unwrap();
+    assert!(all.len() >= 8);
+    assert!(all.iter().all(|l| l["completed_at"].is_null()));
+    let first = all[0]["id"].as_str().unwrap().to_owned();
+    let done = home.with_password(&["lessons", "done", &first], "");
+    assert!(done.status.success(), "{}", stderr(&done));
+    let text = stdout(&home.with_password(&["lessons"], ""));
+    assert!(
+        text.starts_with(&format!("1 of {} lessons done", all.len())),
+        "{text}"
+    );
+    assert!(text.contains(&format!("[x] {first}")), "{text}");
+    let unknown = home.with_password(&["lessons", "done", "no-such-lesson"], "");
+    assert_eq!(unknown.status.code(), Some(1));
+}

@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod error;
 pub mod import;
 pub mod keyring;
+pub mod lessons;
 pub mod model;
 pub mod paths;
 pub mod reminders;
@@ -20,6 +21,7 @@ pub mod scopes;
 pub mod settings;
 pub mod status;
 pub mod team;
+mod training;
 pub mod vault;
 pub mod verify;
 
