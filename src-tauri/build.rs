@@ -37,6 +37,11 @@ const COMMANDS: &[&str] = &[
     "quick_items",
     "hide_quick_window",
     "open_till",
+    "list_lessons",
+    "complete_lesson",
+    "apply_team_file",
+    "team_compliance",
+    "tick_checklist_item",
 ];
 
 fn main() {

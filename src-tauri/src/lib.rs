@@ -73,6 +73,11 @@ pub fn run() -> Result<i32, StartupError> {
             commands::copying::save_purpose,
             commands::copying::remove_purpose,
             commands::quick::quick_items,
+            commands::training::list_lessons,
+            commands::training::complete_lesson,
+            commands::training::apply_team_file,
+            commands::training::team_compliance,
+            commands::training::tick_checklist_item,
             commands::quick::hide_quick_window,
             commands::quick::open_till,
         ])

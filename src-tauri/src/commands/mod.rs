@@ -5,5 +5,6 @@ pub mod app;
 pub mod copying;
 pub mod quick;
 pub mod reminders;
+pub mod training;
 pub mod vault;
 pub mod window;

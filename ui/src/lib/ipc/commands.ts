@@ -6,11 +6,13 @@ import type { AuditReview } from "./bindings/AuditReview";
 import type { Copied } from "./bindings/Copied";
 import type { CopyPlan } from "./bindings/CopyPlan";
 import type { CopyRequest } from "./bindings/CopyRequest";
+import type { Compliance } from "./bindings/Compliance";
 import type { DueItem } from "./bindings/DueItem";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { KeyChanges } from "./bindings/KeyChanges";
 import type { KeyInput } from "./bindings/KeyInput";
 import type { KeyView } from "./bindings/KeyView";
+import type { LessonView } from "./bindings/LessonView";
 import type { PreviewView } from "./bindings/PreviewView";
 import type { Provider } from "./bindings/Provider";
 import type { Purpose } from "./bindings/Purpose";
@@ -93,3 +95,11 @@ export const hideQuickWindow = () => call<void>("hide_quick_window");
 export const openTill = () => call<void>("open_till");
 /** Emitted to the quick window each time it is shown. */
 export const QUICK_OPENED_EVENT = "till://quick-opened";
+
+export const listLessons = () => call<LessonView[]>("list_lessons");
+export const completeLesson = (id: string) => call<void>("complete_lesson", { id });
+export const applyTeamFile = (content: string) => call<Compliance>("apply_team_file", { content });
+export const teamCompliance = (builtin: boolean) =>
+  call<Compliance | null>("team_compliance", { builtin });
+export const tickChecklistItem = (checklist: string, item: string, by: string, ticked: boolean) =>
+  call<void>("tick_checklist_item", { checklist, item, by, ticked });

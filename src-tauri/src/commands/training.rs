@@ -1,0 +1,85 @@
+//! Commands for training: lessons and progress, the team file and its compliance.
+
+use serde::Serialize;
+use tauri::State;
+use till_core::lessons::{self, Lesson};
+use till_core::team::{self, Compliance};
+use till_core::TillError;
+use ts_rs::TS;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// A lesson with whether (and when) it was completed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LessonView {
+    pub lesson: Lesson,
+    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Every lesson with its progress.
+#[tauri::command]
+pub fn list_lessons(state: State<'_, AppState>) -> CommandResult<Vec<LessonView>> {
+    state.with_vault(|vault| {
+        let progress = vault.lesson_progress()?;
+        Ok(lessons::all()
+            .iter()
+            .map(|lesson| LessonView {
+                completed_at: progress.get(&lesson.id).copied(),
+                lesson: lesson.clone(),
+            })
+            .collect())
+    })
+}
+
+/// Records a lesson as completed.
+#[tauri::command]
+pub fn complete_lesson(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+    if !lessons::all().iter().any(|l| l.id == id) {
+        return Err(TillError::InvalidInput {
+            what: format!("no lesson '{id}'"),
+        }
+        .into());
+    }
+    state.with_vault(|vault| vault.complete_lesson(&id))
+}
+
+/// Adopts a team file the person picked, and checks it against the inventory. A bad
+/// file is refused with every problem and its line and column.
+#[tauri::command]
+pub fn apply_team_file(state: State<'_, AppState>, content: String) -> CommandResult<Compliance> {
+    state.with_vault(|vault| {
+        let file = vault.adopt_team_file(&content)?;
+        vault.check_team(&file)
+    })
+}
+
+/// The adopted team file's compliance now (`None` if none is adopted), or, with
+/// `builtin`, Till's built-in checklists against the inventory.
+#[tauri::command]
+pub fn team_compliance(
+    state: State<'_, AppState>,
+    builtin: bool,
+) -> CommandResult<Option<Compliance>> {
+    state.with_vault(|vault| {
+        let file = if builtin {
+            Some(team::builtin())
+        } else {
+            vault.team_file()?
+        };
+        file.map(|file| vault.check_team(&file)).transpose()
+    })
+}
+
+/// Ticks (or unticks) a manual checklist item in someone's name.
+#[tauri::command]
+pub fn tick_checklist_item(
+    state: State<'_, AppState>,
+    checklist: String,
+    item: String,
+    by: String,
+    ticked: bool,
+) -> CommandResult<()> {
+    state.with_vault(|vault| vault.tick_item(&checklist, &item, &by, ticked))
+}

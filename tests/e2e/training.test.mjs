@@ -1,0 +1,103 @@
+// Training in the real window: a lesson read to its end leads into the app and is
+// recorded; a team file opened in the window shows which keys break its policies, and
+// fixing one (setting an owner) turns the team compliant.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { ARTIFACTS, launchTill } from "./support/app.mjs";
+import { addKey, homeWithVault, till } from "./support/cli.mjs";
+import { screenshotWindow, visibleWindows, waitForSettledPaint } from "./support/desktop.mjs";
+import { waitFor } from "./support/wait.mjs";
+
+const NOW = "2026-11-27T09:00:00Z";
+const TEAM_FILE = `[team]
+name = "Payments"
+
+[[policy]]
+id = "prod-owners"
+description = "Every prod key has an owner"
+rule = "owner_required"
+environments = ["prod"]
+
+[[checklist]]
+id = "quarterly-audit"
+title = "Quarterly key audit"
+  [[checklist.item]]
+  text = "Review who can reach the provider consoles"
+`;
+
+async function shot(name) {
+  const [windowId] = visibleWindows("Till");
+  await waitForSettledPaint(windowId);
+  screenshotWindow(windowId, join(ARTIFACTS, name));
+}
+
+describe("training in the window", () => {
+  let app;
+  let browser;
+  let home;
+  const $ = (testid) => browser.$(`[data-testid="${testid}"]`);
+
+  before(async () => {
+    home = homeWithVault(NOW);
+    addKey(home, NOW, {
+      name: "Stripe prod",
+      provider: "stripe",
+      env: "prod",
+      value: `rk_live_${"p".repeat(30)}`,
+    });
+    app = await launchTill({
+      now: NOW,
+      logName: "tauri-driver-training.log",
+      extraEnv: { TILL_HOME: home },
+    });
+    browser = await app.openWindow();
+    await $("inventory").waitForDisplayed({ timeout: 20_000 });
+    await $("tab-training").click();
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("reads a lesson to its end, which leads into the app and is recorded", async () => {
+    await $("lessons").waitForDisplayed();
+    const lessons = await browser.$$('[data-testid="lesson"]');
+    assert.ok(lessons.length >= 8, `${lessons.length} lessons`);
+    await lessons[0].click();
+    await $("lesson-screen").waitForDisplayed();
+    await shot("60-lesson.png");
+    while (await $("lesson-next").isExisting()) await $("lesson-next").click();
+    await $("lesson-action").click();
+    // The first lesson ends in importing a .env file.
+    await $("import-wizard").waitForDisplayed();
+    const progress = JSON.parse(till(home, NOW, ["lessons", "--json"]));
+    assert.equal(progress[0].completed_at, NOW);
+    await $("tab-training").click();
+    await $("lesson-done").waitForDisplayed();
+  });
+
+  it("opens a team file, shows the key that breaks a policy, and turns green when fixed", async () => {
+    await $("tab-team").click();
+    await $("team-view").waitForDisplayed();
+    const file = join(home, "till-team.toml");
+    writeFileSync(file, TEAM_FILE);
+    await $("team-file").setValue(file);
+    await waitFor("the verdict", async () =>
+      /Payments: not compliant/.test(await $("team-verdict").getText()),
+    );
+    assert.match(await $("finding").getText(), /Stripe prod\s+has no owner/);
+    await shot("61-team-violations.png");
+
+    await $("fix-owner-input").setValue("Ada");
+    await $("fix-owner").click();
+    await waitFor("the team to be compliant", async () =>
+      /Payments: compliant/.test(await $("team-verdict").getText()),
+    );
+    await shot("62-team-compliant.png");
+    const keys = JSON.parse(till(home, NOW, ["list", "--json"]));
+    assert.equal(keys[0].owner, "Ada");
+    assert.match(till(home, NOW, ["log"]), /team file adopted: Payments/);
+  });
+});
