@@ -42,6 +42,8 @@ const COMMANDS: &[&str] = &[
     "apply_team_file",
     "team_compliance",
     "tick_checklist_item",
+    "onboarding_state",
+    "save_onboarding",
 ];
 
 fn main() {

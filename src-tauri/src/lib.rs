@@ -78,6 +78,8 @@ pub fn run() -> Result<i32, StartupError> {
             commands::training::apply_team_file,
             commands::training::team_compliance,
             commands::training::tick_checklist_item,
+            commands::training::onboarding_state,
+            commands::training::save_onboarding,
             commands::quick::hide_quick_window,
             commands::quick::open_till,
         ])

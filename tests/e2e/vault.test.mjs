@@ -49,6 +49,9 @@ describe("the vault in the window", () => {
     await $("setup-confirm").setValue(PASSWORD);
     await shot(browser, "10-setup.png");
     await $("setup-submit").click();
+    // A new vault offers the walkthrough (tests/e2e/onboarding.test.mjs follows it).
+    await $("onboarding-skip").waitForDisplayed({ timeout: 20_000 });
+    await $("onboarding-skip").click();
     await $("empty-inventory").waitForDisplayed({ timeout: 20_000 });
     await shot(browser, "11-empty-inventory.png");
     await waitFor("the tray's Lock item to be enabled", lockEnabled);

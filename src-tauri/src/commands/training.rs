@@ -4,6 +4,7 @@ use serde::Serialize;
 use tauri::State;
 use till_core::lessons::{self, Lesson};
 use till_core::team::{self, Compliance};
+use till_core::vault::Onboarding;
 use till_core::TillError;
 use ts_rs::TS;
 
@@ -82,4 +83,16 @@ pub fn tick_checklist_item(
     ticked: bool,
 ) -> CommandResult<()> {
     state.with_vault(|vault| vault.tick_item(&checklist, &item, &by, ticked))
+}
+
+/// Where the first-run walkthrough stands.
+#[tauri::command]
+pub fn onboarding_state(state: State<'_, AppState>) -> CommandResult<Onboarding> {
+    state.with_vault(|vault| vault.onboarding())
+}
+
+/// Saves the walkthrough's progress (a step reached, skipped, finished, or restarted).
+#[tauri::command]
+pub fn save_onboarding(state: State<'_, AppState>, onboarding: Onboarding) -> CommandResult<()> {
+    state.with_vault(|vault| vault.set_onboarding(&onboarding))
 }

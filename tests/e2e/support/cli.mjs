@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI } from "./app.mjs";
 
-export const PASSWORD = "e2e master password";
+export const PASSWORD = "lantern quartz meadow orbit 57";
 
 /** Runs `till --password-stdin ARGS` in `home` at `now`; `input` follows the password line. */
 export function till(home, now, args, input = "") {

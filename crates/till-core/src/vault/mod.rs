@@ -42,7 +42,7 @@ use audit::{AuditDetails, AuditRow, Head};
 pub use copy::{CopyPlan, CopyRequest, Purpose};
 pub use reminders::{due_while_locked, AuditReview, LockedDue};
 pub use rotation::{RotationAction, RotationInput};
-pub use team::{team_file_error, LessonProgress};
+pub use team::{team_file_error, LessonProgress, Onboarding};
 use throttle::Failures;
 
 const WRAP_PASSWORD: &str = "password";

@@ -15,6 +15,19 @@ const KIND_TRAINING: &str = "training";
 const TEAM_FILE_ID: &str = "team-file";
 const TICKS_ID: &str = "checklist-ticks";
 const LESSONS_ID: &str = "lesson-progress";
+const ONBOARDING_ID: &str = "onboarding";
+
+/// Where the first-run walkthrough stands, so it resumes where it was left.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Onboarding {
+    /// The step to show next ("first_key", "policy", "scoped_copy", "tray").
+    pub step: Option<String>,
+    /// The key added during the walkthrough.
+    pub key_name: Option<String>,
+    pub skipped: bool,
+    pub done: bool,
+}
 
 /// Lesson ids and when each was completed.
 pub type LessonProgress = BTreeMap<String, DateTime<Utc>>;
@@ -118,6 +131,27 @@ impl Vault {
             &self.checklist_ticks()?,
             self.clock.now(),
         ))
+    }
+
+    /// The walkthrough's state (a new vault starts at its first step).
+    pub fn onboarding(&self) -> Result<Onboarding, TillError> {
+        self.read_json(ONBOARDING_ID)
+    }
+
+    /// Saves the walkthrough's state; finishing or skipping is audited.
+    pub fn set_onboarding(&mut self, state: &Onboarding) -> Result<(), TillError> {
+        let json = serde_json::to_string(state).map_err(|e| TillError::Internal {
+            what: e.to_string(),
+        })?;
+        let detail = match (state.done, state.skipped) {
+            (true, _) => "walkthrough finished".to_owned(),
+            (_, true) => "walkthrough skipped".to_owned(),
+            _ => format!(
+                "walkthrough at {}",
+                state.step.as_deref().unwrap_or("the start")
+            ),
+        };
+        self.write_training(ONBOARDING_ID, &json, detail)
     }
 
     /// Completed lessons.

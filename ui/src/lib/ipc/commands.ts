@@ -13,6 +13,7 @@ import type { KeyChanges } from "./bindings/KeyChanges";
 import type { KeyInput } from "./bindings/KeyInput";
 import type { KeyView } from "./bindings/KeyView";
 import type { LessonView } from "./bindings/LessonView";
+import type { Onboarding } from "./bindings/Onboarding";
 import type { PreviewView } from "./bindings/PreviewView";
 import type { Provider } from "./bindings/Provider";
 import type { Purpose } from "./bindings/Purpose";
@@ -103,3 +104,6 @@ export const teamCompliance = (builtin: boolean) =>
   call<Compliance | null>("team_compliance", { builtin });
 export const tickChecklistItem = (checklist: string, item: string, by: string, ticked: boolean) =>
   call<void>("tick_checklist_item", { checklist, item, by, ticked });
+export const onboardingState = () => call<Onboarding>("onboarding_state");
+export const saveOnboarding = (onboarding: Onboarding) =>
+  call<void>("save_onboarding", { onboarding });
