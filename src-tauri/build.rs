@@ -44,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "tick_checklist_item",
     "onboarding_state",
     "save_onboarding",
+    "team_report_markdown",
 ];
 
 fn main() {

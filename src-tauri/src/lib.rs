@@ -80,6 +80,7 @@ pub fn run() -> Result<i32, StartupError> {
             commands::training::tick_checklist_item,
             commands::training::onboarding_state,
             commands::training::save_onboarding,
+            commands::training::team_report_markdown,
             commands::quick::hide_quick_window,
             commands::quick::open_till,
         ])

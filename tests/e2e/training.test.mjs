@@ -95,6 +95,18 @@ describe("training in the window", () => {
     await waitFor("the team to be compliant", async () =>
       /Payments: compliant/.test(await $("team-verdict").getText()),
     );
+    // A manual item is ticked in someone's name, and the lead's report says so.
+    await $("team-ticker").setValue("Grace");
+    await $("team-tick").click();
+    await waitFor("the tick", async () => /ticked by Grace/.test(await $("team-view").getText()));
+    await $("team-report-toggle").click();
+    await $("team-report").waitForDisplayed();
+    const report = await $("team-report").getText();
+    assert.match(report, /# Payments: key compliance/);
+    assert.match(
+      report,
+      /\[x\] Review who can reach the provider consoles \(ticked by Grace on 2026-11-27\)/,
+    );
     await shot("62-team-compliant.png");
     const keys = JSON.parse(till(home, NOW, ["list", "--json"]));
     assert.equal(keys[0].owner, "Ada");

@@ -73,6 +73,15 @@ pub fn team_compliance(
     })
 }
 
+/// The compliance report as Markdown, for the team lead (`None` if no file is adopted).
+#[tauri::command]
+pub fn team_report_markdown(
+    state: State<'_, AppState>,
+    builtin: bool,
+) -> CommandResult<Option<String>> {
+    team_compliance(state, builtin).map(|report| report.map(|r| r.to_markdown()))
+}
+
 /// Ticks (or unticks) a manual checklist item in someone's name.
 #[tauri::command]
 pub fn tick_checklist_item(

@@ -107,3 +107,5 @@ export const tickChecklistItem = (checklist: string, item: string, by: string, t
 export const onboardingState = () => call<Onboarding>("onboarding_state");
 export const saveOnboarding = (onboarding: Onboarding) =>
   call<void>("save_onboarding", { onboarding });
+export const teamReportMarkdown = (builtin: boolean) =>
+  call<string | null>("team_report_markdown", { builtin });
