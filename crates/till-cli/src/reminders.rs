@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use secrecy::SecretString;
 use serde::Serialize;
-use till_core::catalog;
 use till_core::reminders::DueItem;
 use till_core::vault::Vault;
 use till_core::verify::{self, Check};
@@ -104,18 +103,17 @@ fn run_check(
     provider_id: &str,
     value: &SecretString,
 ) -> Result<Check, TillError> {
-    let provider = catalog::provider(provider_id)
-        .or_else(|| catalog::provider(catalog::GENERIC))
-        .ok_or_else(|| TillError::Internal {
-            what: "the provider catalog has no generic entry".into(),
-        })?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| TillError::Internal {
             what: format!("could not start the network runtime ({e})"),
         })?;
-    Ok(runtime.block_on(verify::check(provider, value, &context.settings.verify)))
+    Ok(runtime.block_on(verify::check_key(
+        provider_id,
+        value,
+        &context.settings.verify,
+    )))
 }
 
 /// `till verify`: exit 0 when live, 1 otherwise (with why).

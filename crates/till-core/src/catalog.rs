@@ -172,6 +172,13 @@ pub fn provider(id: &str) -> Option<&'static Provider> {
     providers().iter().find(|p| p.id == id)
 }
 
+/// The provider with this id, or the generic one for an id the catalog does not know.
+pub fn provider_or_generic(id: &str) -> &'static Provider {
+    provider(id)
+        .or_else(|| provider(GENERIC))
+        .unwrap_or_else(|| panic!("catalog/{GENERIC}.toml is compiled in"))
+}
+
 /// Recognises a value's provider from its format; `None` when nothing matches.
 /// Surrounding whitespace (from copying) is ignored.
 pub fn recognize(value: &str) -> Option<Recognition> {

@@ -111,6 +111,21 @@ pub fn target(
     }
 }
 
+/// Checks `value` against the provider with this catalog id (an unknown id is generic,
+/// which cannot be checked). Never fails: every problem is an [`Outcome`].
+pub async fn check_key(
+    provider_id: &str,
+    value: &SecretString,
+    settings: &VerifySettings,
+) -> Check {
+    check(
+        crate::catalog::provider_or_generic(provider_id),
+        value,
+        settings,
+    )
+    .await
+}
+
 /// Checks `value` against its provider. Never fails: every problem is an [`Outcome`].
 pub async fn check(provider: &Provider, value: &SecretString, settings: &VerifySettings) -> Check {
     let Some(spec) = &provider.verify else {

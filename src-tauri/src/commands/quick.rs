@@ -30,12 +30,7 @@ pub fn quick_items(state: State<'_, AppState>) -> CommandResult<Vec<QuickItem>> 
             .into_iter()
             .map(|p| QuickItem {
                 kind: "purpose".into(),
-                provider: p
-                    .scopes
-                    .first()
-                    .and_then(|s| s.split(':').next())
-                    .unwrap_or_default()
-                    .to_owned(),
+                provider: p.provider().to_owned(),
                 name: p.name,
                 scopes: p.scopes,
                 environment: None,

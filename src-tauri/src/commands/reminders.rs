@@ -34,14 +34,7 @@ pub fn snooze_key(state: State<'_, AppState>, name: String, days: u32) -> Comman
 pub async fn verify_key(app: AppHandle, name: String) -> CommandResult<KeyView> {
     let state = app.state::<AppState>();
     let (meta, value) = state.with_vault(|vault| vault.value_for_check(&name))?;
-    let provider = catalog::provider(&meta.provider)
-        .or_else(|| catalog::provider(catalog::GENERIC))
-        .ok_or_else(|| {
-            IpcError::from(TillError::Internal {
-                what: "the provider catalog has no generic entry".into(),
-            })
-        })?;
-    let check = till_core::verify::check(provider, &value, &state.settings.verify).await;
+    let check = till_core::verify::check_key(&meta.provider, &value, &state.settings.verify).await;
     drop(value);
     tracing::info!(provider = %meta.provider, outcome = ?check.outcome, "live check");
     state.with_vault(|vault| {

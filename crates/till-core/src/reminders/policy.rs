@@ -126,9 +126,7 @@ impl ReminderSettings {
                 .unwrap_or(default)
                 .max(1)
         };
-        let catalog_rotation = catalog::provider(&key.provider)
-            .or_else(|| catalog::provider(catalog::GENERIC))
-            .map_or(90, |p| p.rotate_every_days);
+        let catalog_rotation = catalog::provider_or_generic(&key.provider).rotate_every_days;
         let (rotation, audit, lead) = if production {
             (catalog_rotation, PROD_AUDIT_DAYS, PROD_LEAD_DAYS)
         } else {

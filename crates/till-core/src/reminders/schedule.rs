@@ -17,8 +17,8 @@ use super::due::{deadlines, due_items, DueItem, DueKind, DueState};
 use super::policy::{QuietHours, ReminderSettings};
 use crate::model::KeyMeta;
 
-/// What was last announced for one deadline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What was last announced for one deadline (sealed in the vault as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Announced {
     pub key_id: String,
     pub kind: DueKind,

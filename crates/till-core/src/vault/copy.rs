@@ -39,11 +39,23 @@ pub struct Purpose {
     pub scopes: Vec<String>,
 }
 
+impl Purpose {
+    /// The provider its scopes belong to (saved scopes are normalised, one provider).
+    pub fn provider(&self) -> &str {
+        self.scopes
+            .first()
+            .and_then(|scope| scope.split(':').next())
+            .unwrap_or_default()
+    }
+}
+
 /// Which key a copy would hand out, and how well it fits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct CopyPlan {
     pub key_name: String,
+    /// The key's provider (where a narrower key would be created).
+    pub provider: String,
     /// The scopes asked for (empty for a copy by name).
     pub asked: Vec<String>,
     /// What the key grants beyond the request.
@@ -64,6 +76,7 @@ impl Vault {
                 let key = self.find(name)?;
                 return Ok(self.finish_plan(CopyPlan {
                     key_name: key.name.clone(),
+                    provider: key.provider.clone(),
                     asked: Vec::new(),
                     beyond: Vec::new(),
                     broader: false,
@@ -101,8 +114,10 @@ impl Vault {
                         asked.join(", ")
                     )
                 };
+                let provider = self.find(&choice.name)?.provider.clone();
                 Ok(self.finish_plan(CopyPlan {
                     key_name: choice.name.clone(),
+                    provider,
                     broader: choice.is_broader(),
                     beyond: choice.beyond,
                     asked,

@@ -7,31 +7,18 @@
 use chrono::{DateTime, Local, Utc};
 use rusqlite::{Connection, OpenFlags};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{db_error, AuditAction, Vault, KIND_KEY, KIND_LEDGER};
 use crate::error::TillError;
 use crate::model::{KeyMeta, KeyView, Verified};
 use crate::paths::TillPaths;
 use crate::reminders::due::earliest_deadline;
-use crate::reminders::{
-    self, Announced, DueItem, DueKind, DueState, Ledger, Plan, ReminderSettings,
-};
+use crate::reminders::{self, Announced, DueItem, Ledger, Plan, ReminderSettings};
 use crate::verify::{Check, Outcome};
 
 /// The ledger's record id (one per vault).
 const LEDGER_ID: &str = "reminders";
-
-/// A ledger entry as sealed in the vault.
-#[derive(Serialize, Deserialize)]
-struct StoredAnnounced {
-    key_id: String,
-    kind: DueKind,
-    due_at: DateTime<Utc>,
-    state: DueState,
-    day: i64,
-    at: DateTime<Utc>,
-}
 
 /// The answers of an audit review in the window.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ts_rs::TS)]
@@ -116,8 +103,10 @@ impl Vault {
             .collect();
         let action = self.begin()?;
         for (id, due) in dues {
+            // Only rows whose due time changed are written: most opens change none.
             action.execute(
-                "UPDATE records SET next_due_at = ?1 WHERE id = ?2 AND kind = ?3",
+                "UPDATE records SET next_due_at = ?1
+                 WHERE id = ?2 AND kind = ?3 AND next_due_at IS NOT ?1",
                 rusqlite::params![due, id, KIND_KEY],
             )?;
         }
@@ -160,18 +149,9 @@ impl Vault {
         let Some(text) = self.open_record_text(KIND_LEDGER, LEDGER_ID)? else {
             return Ok(Ledger::default());
         };
-        let stored: Vec<StoredAnnounced> = serde_json::from_str(text.expose_secret())
+        let stored: Vec<Announced> = serde_json::from_str(text.expose_secret())
             .map_err(|e| self.corrupt(format!("the reminder ledger: {e}")))?;
-        Ok(Ledger::from_entries(stored.into_iter().map(|s| {
-            Announced {
-                key_id: s.key_id,
-                kind: s.kind,
-                due_at: s.due_at,
-                state: s.state,
-                day: s.day,
-                at: s.at,
-            }
-        })))
+        Ok(Ledger::from_entries(stored))
     }
 
     /// Adds announcements to the sealed ledger, dropping entries of deleted keys.
@@ -183,17 +163,9 @@ impl Vault {
         for entry in announced {
             ledger.insert(entry.clone());
         }
-        let stored: Vec<StoredAnnounced> = ledger
+        let stored: Vec<&Announced> = ledger
             .entries()
             .filter(|e| self.inventory.iter().any(|k| k.id == e.key_id))
-            .map(|e| StoredAnnounced {
-                key_id: e.key_id.clone(),
-                kind: e.kind,
-                due_at: e.due_at,
-                state: e.state,
-                day: e.day,
-                at: e.at,
-            })
             .collect();
         let json = serde_json::to_string(&stored).map_err(|e| TillError::Internal {
             what: e.to_string(),

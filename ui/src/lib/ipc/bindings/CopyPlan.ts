@@ -5,6 +5,10 @@
  */
 export type CopyPlan = { key_name: string, 
 /**
+ * The key's provider (where a narrower key would be created).
+ */
+provider: string, 
+/**
  * The scopes asked for (empty for a copy by name).
  */
 asked: Array<string>, 
