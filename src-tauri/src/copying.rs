@@ -74,7 +74,7 @@ impl ClipboardHolder {
 
 /// Plans a copy without touching any value.
 pub fn plan(state: &AppState, request: &CopyRequest) -> Result<CopyPlan, IpcError> {
-    state.with_vault(|vault| vault.plan_copy(request))
+    state.with_vault(|vault| vault.copies().plan(request))
 }
 
 /// Copies the planned key (a broader one only with `allow_broader`) and schedules the
@@ -86,8 +86,8 @@ pub fn copy(
 ) -> Result<Copied, IpcError> {
     let state = app.state::<AppState>();
     let (plan, value) = state.with_vault(|vault| {
-        let plan = vault.plan_copy(request)?;
-        let value = vault.take_for_copy(&plan, allow_broader)?;
+        let plan = vault.copies().plan(request)?;
+        let value = vault.values().for_copy(&plan, allow_broader)?;
         Ok((plan, value))
     })?;
     let generation = state.clipboard.put(&value).map_err(IpcError::from)?;

@@ -24,7 +24,12 @@ pub fn unlock_with_keyring_in_background(app: AppHandle) {
             return;
         }
         let opened = Keyring::connect().and_then(|keyring| {
-            Vault::open(&state.paths, Unlock::Keyring(&keyring), state.clock.clone())
+            Vault::open(
+                &state.paths,
+                Unlock::Keyring(&keyring),
+                state.clock.clone(),
+                &state.settings,
+            )
         });
         match opened {
             Ok(vault) => {

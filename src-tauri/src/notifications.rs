@@ -220,17 +220,21 @@ fn on_action(app: &AppHandle, item: Option<&DueItem>, id: &str) {
         }
         action::ROTATE => {
             let started =
-                state.with_vault(|vault| vault.rotation_step(&name, RotationInput::Start));
+                state.with_vault(|vault| vault.rotation().step(&name, RotationInput::Start));
             open(Some(KeyPanel::Rotation));
             started.map(drop)
         }
         action::AUDITED => state
-            .with_vault(|vault| vault.mark_audited(&name, Some("from the reminder notification")))
+            .with_vault(|vault| {
+                vault
+                    .reminders()
+                    .mark_audited(&name, Some("from the reminder notification"))
+            })
             .map(drop),
         action::SNOOZE => {
             let until = state.clock.now() + SNOOZE_FOR;
             state
-                .with_vault(|vault| vault.snooze(&name, until))
+                .with_vault(|vault| vault.reminders().snooze(&name, until))
                 .map(drop)
         }
         // Closed or dismissed: nothing to do.

@@ -67,7 +67,7 @@ fn run(app: &AppHandle) {
 /// One look: plan, notify, record, refresh the tray. Returns when to look next.
 fn tick(app: &AppHandle, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let state = app.state::<AppState>();
-    let Some(planned) = state.with_open_vault(|vault| vault.plan_reminders()) else {
+    let Some(planned) = state.with_open_vault(|vault| vault.reminders().plan()) else {
         if !Vault::exists(&state.paths) {
             state.set_due_summary(DueSummary::Unknown);
             tray::refresh(app);
@@ -94,7 +94,8 @@ fn tick(app: &AppHandle, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let mut next_wake = plan.next_wake;
     if !plan.notices.is_empty() {
         if notifications::raise_all(app, &plan.notices) {
-            let recorded = state.with_open_vault(|vault| vault.record_announced(&plan.announced));
+            let recorded =
+                state.with_open_vault(|vault| vault.reminders().record_announced(&plan.announced));
             if let Some(Err(error)) = recorded {
                 tracing::warn!(%error, "could not record the reminders shown");
             }
@@ -108,14 +109,19 @@ fn tick(app: &AppHandle, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     }
     let copy = state
         .with_open_vault(|vault| {
-            let (pinned, recent) = vault.copy_shortlist(RECENT_COPIES);
+            let (pinned, recent) = vault.keys().copy_shortlist(RECENT_COPIES);
             let names = |keys: Vec<&till_core::model::KeyMeta>| {
                 keys.into_iter().map(|k| k.name.clone()).collect()
             };
             Ok(CopyMenu {
                 pinned: names(pinned),
                 recent: names(recent),
-                purposes: vault.purposes()?.into_iter().map(|p| p.name).collect(),
+                purposes: vault
+                    .copies()
+                    .purposes()?
+                    .into_iter()
+                    .map(|p| p.name)
+                    .collect(),
             })
         })
         .and_then(Result::ok)

@@ -176,12 +176,9 @@ impl AppState {
         AppStatus::gather(&self.paths, self.clock.as_ref(), self.is_unlocked())
     }
 
-    /// Keeps an opened vault, with the reminder policies from the settings.
-    pub fn set_unlocked(&self, mut vault: Vault) {
+    /// Keeps an opened vault (opened with this state's settings).
+    pub fn set_unlocked(&self, vault: Vault) {
         self.touch();
-        if let Err(error) = vault.set_reminder_settings(self.settings.reminders.clone()) {
-            tracing::warn!(%error, "could not refresh the due index");
-        }
         *self.slot() = Some(vault);
         self.wakeup.poke();
     }

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use till_core::backup;
-use till_core::vault::AuditAction;
 use till_core::TillError;
 
 use crate::cli::Context;
@@ -116,11 +115,7 @@ pub fn export(context: &Context, args: ExportArgs) -> Result<(), TillError> {
             what: e.to_string(),
         })?;
         write_private(&args.out, &bytes)?;
-        vault.record(
-            AuditAction::Export,
-            None,
-            Some(format!("metadata CSV to {}", args.out.display())),
-        )?;
+        vault.record_export(&format!("metadata CSV to {}", args.out.display()))?;
         eprintln!(
             "Wrote metadata of {} key(s), no values, to {}.",
             vault.keys().len(),
@@ -129,7 +124,9 @@ pub fn export(context: &Context, args: ExportArgs) -> Result<(), TillError> {
         return Ok(());
     }
     let password = backup_password(&mut stdin, true)?;
-    let keys = vault.export_all(&format!("encrypted backup to {}", args.out.display()))?;
+    let keys = vault
+        .values()
+        .export_all(&format!("encrypted backup to {}", args.out.display()))?;
     let bytes = backup::seal(&keys, &password, kdf_for_new_vault(), context.clock.now())?;
     write_private(&args.out, &bytes)?;
     eprintln!(
@@ -168,7 +165,7 @@ pub fn restore(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let preview = till_core::import::ImportPreview::from_backup(&keys);
-    let report = vault.import(preview, &source)?;
+    let report = vault.keys_mut().import(preview, &source)?;
     for problem in &report.skipped {
         eprintln!("  skipped {}: {}", problem.line, problem.message);
     }

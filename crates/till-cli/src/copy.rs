@@ -50,7 +50,7 @@ pub fn run(context: &Context, args: CopyArgs) -> Result<ExitCode, TillError> {
     })?;
     let stdin = Stdin::read(context, false)?;
     let mut vault = open_vault(context, &stdin)?;
-    let plan = vault.plan_copy(&request)?;
+    let plan = vault.copies().plan(&request)?;
     if plan.broader && !args.allow_broader {
         eprintln!(
             "till: not copied: {}. Pass --allow-broader to copy it anyway (recorded as \
@@ -59,7 +59,7 @@ pub fn run(context: &Context, args: CopyArgs) -> Result<ExitCode, TillError> {
         );
         return Ok(ExitCode::FAILURE);
     }
-    let value = vault.take_for_copy(&plan, args.allow_broader)?;
+    let value = vault.values().for_copy(&plan, args.allow_broader)?;
     vault.lock()?;
     println!("Copied '{}': {}.", plan.key_name, plan.why);
     println!(
@@ -106,11 +106,11 @@ pub fn purpose(context: &Context, action: PurposeAction) -> Result<(), TillError
     let mut vault = open_vault(context, &stdin)?;
     match action {
         PurposeAction::Set { name, scopes } => {
-            let saved = vault.save_purpose(&name, &scopes)?;
+            let saved = vault.copies().save_purpose(&name, &scopes)?;
             eprintln!("Saved '{}': {}.", saved.name, saved.scopes.join(", "));
         }
         PurposeAction::List { json } => {
-            let all = vault.purposes()?;
+            let all = vault.copies().purposes()?;
             if json {
                 println!("{}", crate::input::to_json(&all)?);
             } else {
@@ -120,7 +120,7 @@ pub fn purpose(context: &Context, action: PurposeAction) -> Result<(), TillError
             }
         }
         PurposeAction::Rm { name } => {
-            vault.remove_purpose(&name)?;
+            vault.copies().remove_purpose(&name)?;
             eprintln!("Removed '{name}'.");
         }
     }

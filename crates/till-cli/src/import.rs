@@ -90,7 +90,7 @@ pub fn run(context: &Context, args: ImportArgs) -> Result<(), TillError> {
     }
     let stdin = Stdin::read(context, false)?;
     let mut vault = open_vault(context, &stdin)?;
-    let report = vault.import(preview, &file_name)?;
+    let report = vault.keys_mut().import(preview, &file_name)?;
     for problem in report
         .skipped
         .iter()

@@ -37,6 +37,7 @@ pub fn run(context: &Context, no_keyring: bool) -> Result<(), TillError> {
         kdf_for_new_vault(),
         keyring.as_ref(),
         context.clock.clone(),
+        &context.settings,
     )?;
     vault.lock()?;
     let how = if no_keyring {

@@ -138,9 +138,7 @@ pub fn kdf_for_new_vault() -> KdfParams {
 /// Opens the vault: with the password from stdin if given, else with the OS keyring,
 /// else by asking on the terminal.
 pub fn open_vault(context: &Context, stdin: &Stdin) -> Result<Vault, TillError> {
-    let mut vault = unlock_vault(context, stdin)?;
-    vault.set_reminder_settings(context.settings.reminders.clone())?;
-    Ok(vault)
+    unlock_vault(context, stdin)
 }
 
 fn unlock_vault(context: &Context, stdin: &Stdin) -> Result<Vault, TillError> {
@@ -149,6 +147,7 @@ fn unlock_vault(context: &Context, stdin: &Stdin) -> Result<Vault, TillError> {
             &context.paths,
             Unlock::Password(password),
             context.clock.clone(),
+            &context.settings,
         );
     }
     if !Vault::exists(&context.paths) {
@@ -162,6 +161,7 @@ fn unlock_vault(context: &Context, stdin: &Stdin) -> Result<Vault, TillError> {
                 &context.paths,
                 Unlock::Keyring(&keyring),
                 context.clock.clone(),
+                &context.settings,
             ) {
                 Ok(vault) => return Ok(vault),
                 Err(error)
@@ -182,6 +182,7 @@ fn unlock_vault(context: &Context, stdin: &Stdin) -> Result<Vault, TillError> {
             &context.paths,
             Unlock::Password(&password),
             context.clock.clone(),
+            &context.settings,
         ),
         None => Err(TillError::PasswordRequired {
             why: match keyring_problem.code() {

@@ -8,7 +8,7 @@ use clap::Args;
 use secrecy::ExposeSecret;
 use serde::Serialize;
 use till_core::model::{KeyChanges, KeyStatus, KeyView, NewKey};
-use till_core::vault::AuditAction;
+use till_core::vault::ValueUse;
 use till_core::TillError;
 
 use crate::cli::Context;
@@ -74,7 +74,7 @@ pub fn add(context: &Context, args: AddArgs) -> Result<(), TillError> {
     key.rotate_every_days = args.rotate_every;
     key.audit_every_days = args.audit_every;
     key.expires_at = args.expires;
-    let meta = vault.add(key)?;
+    let meta = vault.keys_mut().add(key)?;
     eprintln!(
         "Added '{}' ({}, {}).",
         meta.name, meta.provider, meta.fingerprint
@@ -161,11 +161,9 @@ pub fn list(context: &Context, json: bool) -> Result<(), TillError> {
 pub fn get(context: &Context, name: &str) -> Result<(), TillError> {
     let stdin = Stdin::read(context, false)?;
     let mut vault = open_vault(context, &stdin)?;
-    let value = vault.use_value(
-        name,
-        AuditAction::Reveal,
-        Some("printed by till get".into()),
-    )?;
+    let value = vault
+        .values()
+        .open(name, ValueUse::Reveal("printed by till get".into()))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", value.expose_secret())
         .and_then(|()| out.flush())
@@ -178,12 +176,12 @@ pub fn get(context: &Context, name: &str) -> Result<(), TillError> {
 pub fn remove(context: &Context, name: &str) -> Result<(), TillError> {
     let stdin = Stdin::read(context, false)?;
     let mut vault = open_vault(context, &stdin)?;
-    vault.find(name)?;
+    vault.keys().find(name)?;
     if std::io::stdin().is_terminal() && !context.password_stdin && !confirm(name) {
         eprintln!("Kept '{name}'.");
         return Ok(());
     }
-    let meta = vault.remove(name)?;
+    let meta = vault.keys_mut().remove(name)?;
     eprintln!("Removed '{}' ({}).", meta.name, meta.fingerprint);
     Ok(())
 }
@@ -268,15 +266,15 @@ pub fn edit(context: &Context, args: EditArgs) -> Result<(), TillError> {
         lead_days: args.lead_days,
         pinned: (args.pin || args.unpin).then_some(args.pin),
     };
-    let mut meta = vault.edit(&args.name, changes)?;
+    let mut meta = vault.keys_mut().edit(&args.name, changes)?;
     if let Some(value) = new_value {
-        meta = vault.replace_value(&meta.name, value)?;
+        meta = vault.keys_mut().replace_value(&meta.name, value)?;
         eprintln!(
             "Replaced the value of '{}' (now {}); the old one is kept 7 days.",
             meta.name, meta.fingerprint
         );
     } else if args.rollback {
-        meta = vault.rollback(&meta.name)?;
+        meta = vault.keys_mut().rollback(&meta.name)?;
         eprintln!("Rolled '{}' back to {}.", meta.name, meta.fingerprint);
     } else {
         eprintln!("Updated '{}'.", meta.name);

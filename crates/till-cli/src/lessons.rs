@@ -38,11 +38,11 @@ pub fn run(context: &Context, json: bool, action: Option<LessonAction>) -> Resul
                 .ok_or_else(|| TillError::InvalidInput {
                     what: format!("no lesson '{id}': `till lessons` lists them"),
                 })?;
-        vault.complete_lesson(&lesson.id)?;
+        vault.training().complete_lesson(&lesson.id)?;
         eprintln!("Marked '{}' done.", lesson.title);
         return Ok(());
     }
-    let progress = vault.lesson_progress()?;
+    let progress = vault.training().lesson_progress()?;
     let lines: Vec<LessonLine<'_>> = lessons::all()
         .iter()
         .map(|l| LessonLine {

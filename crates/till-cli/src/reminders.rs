@@ -120,10 +120,9 @@ fn run_check(
 pub fn verify(context: &Context, name: &str) -> Result<ExitCode, TillError> {
     let stdin = Stdin::read(context, false)?;
     let mut vault = open_vault(context, &stdin)?;
-    let (meta, value) = vault.value_for_check(name)?;
-    let check = run_check(context, &meta.provider, &value)?;
-    drop(value);
-    vault.record_check(name, &check)?;
+    let ticket = vault.values().for_check(name)?;
+    let check = run_check(context, &ticket.meta.provider, &ticket.value)?;
+    let meta = vault.reminders().record_check(ticket, &check)?;
     println!("{}: {}", meta.name, check.message);
     Ok(if check.is_live() {
         ExitCode::SUCCESS
@@ -137,7 +136,7 @@ pub fn rotate(context: &Context, args: RotateArgs) -> Result<ExitCode, TillError
     let mut stdin = Stdin::read(context, args.value_stdin)?;
     let value = stdin.value()?;
     let mut vault = open_vault(context, &stdin)?;
-    let provider = vault.find(&args.name)?.provider.clone();
+    let provider = vault.keys().find(&args.name)?.provider.clone();
     let check = if args.verify {
         let check = run_check(context, &provider, &value)?;
         if !check.is_live() {
@@ -148,7 +147,7 @@ pub fn rotate(context: &Context, args: RotateArgs) -> Result<ExitCode, TillError
     } else {
         None
     };
-    let meta = vault.rotate(&args.name, value)?;
+    let meta = vault.keys_mut().rotate(&args.name, value)?;
     let kept = meta
         .history
         .first()
@@ -162,7 +161,8 @@ pub fn rotate(context: &Context, args: RotateArgs) -> Result<ExitCode, TillError
         .unwrap_or_default();
     eprintln!("Rotated '{}': now {}{kept}.", meta.name, meta.fingerprint);
     if let Some(check) = check {
-        vault.record_check(&meta.name, &check)?;
+        let ticket = vault.values().for_check(&meta.name)?;
+        vault.reminders().record_check(ticket, &check)?;
         eprintln!("{}", check.message);
     }
     eprintln!(
@@ -177,7 +177,9 @@ pub fn audit(context: &Context, args: AuditArgs) -> Result<(), TillError> {
     debug_assert!(args.ok, "clap requires --ok");
     let stdin = Stdin::read(context, false)?;
     let mut vault: Vault = open_vault(context, &stdin)?;
-    let meta = vault.mark_audited(&args.name, args.note.as_deref())?;
+    let meta = vault
+        .reminders()
+        .mark_audited(&args.name, args.note.as_deref())?;
     eprintln!(
         "Marked '{}' audited; next audit due {}.",
         meta.name,

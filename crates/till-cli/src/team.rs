@@ -119,17 +119,17 @@ pub fn run(context: &Context, action: TeamAction) -> Result<ExitCode, TillError>
                 None => None,
             };
             let stdin = Stdin::read(context, false)?;
-            let vault = open_vault(context, &stdin)?;
+            let mut vault = open_vault(context, &stdin)?;
             let adopted = if builtin {
                 Some(team::builtin())
             } else {
-                vault.team_file()?
+                vault.training().team_file()?
             };
             let Some(file) = parsed.or(adopted) else {
                 eprintln!("till: no team file given and none adopted: pass FILE or `till team apply FILE`");
                 return Ok(ExitCode::from(2));
             };
-            let report = vault.check_team(&file)?;
+            let report = vault.training().check_team(&file)?;
             if json {
                 println!("{}", to_json(&report)?);
             } else if markdown {
@@ -154,14 +154,14 @@ pub fn run(context: &Context, action: TeamAction) -> Result<ExitCode, TillError>
             }
             let stdin = Stdin::read(context, false)?;
             let mut vault = open_vault(context, &stdin)?;
-            let adopted = vault.adopt_team_file(&text)?;
+            let adopted = vault.training().adopt_team_file(&text)?;
             eprintln!(
                 "Adopted '{}': {} policies, {} checklists.",
                 adopted.name,
                 adopted.policies.len(),
                 adopted.checklists.len()
             );
-            print_text(&vault.check_team(&adopted)?);
+            print_text(&vault.training().check_team(&adopted)?);
             Ok(ExitCode::SUCCESS)
         }
         TeamAction::Tick {
@@ -173,6 +173,7 @@ pub fn run(context: &Context, action: TeamAction) -> Result<ExitCode, TillError>
             let mut vault = open_vault(context, &stdin)?;
             // The team's own checklists first: a team may reuse a built-in id.
             let mut lists = vault
+                .training()
                 .team_file()?
                 .map(|adopted| adopted.checklists)
                 .unwrap_or_default();
@@ -196,7 +197,7 @@ pub fn run(context: &Context, action: TeamAction) -> Result<ExitCode, TillError>
                     })
                 }
             }
-            vault.tick_item(&checklist, &item, &by, true)?;
+            vault.training().tick_item(&checklist, &item, &by, true)?;
             eprintln!("Ticked '{item}' for {by}.");
             Ok(ExitCode::SUCCESS)
         }

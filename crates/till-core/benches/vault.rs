@@ -13,6 +13,7 @@ use till_core::clock::SystemClock;
 use till_core::crypto::kdf::{derive_key, KdfParams};
 use till_core::keyring::Keyring;
 use till_core::model::NewKey;
+use till_core::settings::Settings;
 use till_core::vault::{Unlock, Vault};
 use till_core::TillPaths;
 
@@ -54,7 +55,15 @@ fn main() {
         derive_key(&password, b"0123456789abcdef", kdf).unwrap();
     });
 
-    let mut vault = Vault::create(&paths, &password, kdf, Some(&keyring), clock.clone()).unwrap();
+    let mut vault = Vault::create(
+        &paths,
+        &password,
+        kdf,
+        Some(&keyring),
+        clock.clone(),
+        &Settings::default(),
+    )
+    .unwrap();
     let providers = ["openai", "stripe", "github", "aws", "anthropic"];
     let envs = ["prod", "staging", "dev"];
     let fill_started = Instant::now();
@@ -71,7 +80,7 @@ fn main() {
             n % 17
         )];
         key.owner = Some(format!("owner-{}", n % 40));
-        vault.add(key).unwrap();
+        vault.keys_mut().add(key).unwrap();
     }
     let fill = fill_started.elapsed();
     drop(vault);
@@ -79,7 +88,15 @@ fn main() {
     let rss_before = rss_kib();
     let mut vault = None;
     let unlock = median(5, || {
-        vault = Some(Vault::open(&paths, Unlock::Keyring(&keyring), clock.clone()).unwrap());
+        vault = Some(
+            Vault::open(
+                &paths,
+                Unlock::Keyring(&keyring),
+                clock.clone(),
+                &Settings::default(),
+            )
+            .unwrap(),
+        );
     });
     let mut vault = vault.unwrap();
     let rss_unlocked = rss_kib();
@@ -89,24 +106,25 @@ fn main() {
         assert_eq!(listed.len(), KEYS);
     });
     let search_hit = median(51, || {
-        assert_eq!(vault.search("service-09876").len(), 1);
+        assert_eq!(vault.keys().search("service-09876").len(), 1);
     });
     let search_broad = median(51, || {
-        assert!(!vault.search("stripe").is_empty());
+        assert!(!vault.keys().search("stripe").is_empty());
     });
     let search_miss = median(51, || {
-        assert!(vault.search("no-such-thing").is_empty());
+        assert!(vault.keys().search("no-such-thing").is_empty());
     });
     let due = median(21, || {
         std::hint::black_box(vault.due_items());
     });
     let plan = median(21, || {
-        std::hint::black_box(vault.plan_reminders().unwrap());
+        std::hint::black_box(vault.reminders().plan().unwrap());
     });
     let mut n = KEYS;
     let add = median(51, || {
         n += 1;
         vault
+            .keys_mut()
             .add(NewKey::new(
                 format!("late-{n}"),
                 SecretString::from(format!("late-value-{n}-0123456789")),

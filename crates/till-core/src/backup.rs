@@ -30,33 +30,50 @@ struct BackupFile {
     sealed: String,
 }
 
-/// One key in a backup: its metadata and value.
-#[derive(Serialize, Deserialize)]
+/// One key in a backup: its metadata and its value, held as a secret.
 pub struct BackedUpKey {
     pub meta: KeyMeta,
-    pub value: String,
+    value: SecretString,
 }
 
 impl std::fmt::Debug for BackedUpKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BackedUpKey")
-            .field("name", &self.meta.name)
+            .field("id", &self.meta.id)
             .field("value", &"<redacted>")
             .finish()
     }
 }
 
-impl Drop for BackedUpKey {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.value);
-    }
+/// A key as it is written inside the sealed payload (borrowed, never kept).
+#[derive(Serialize)]
+struct WireOut<'a> {
+    meta: &'a KeyMeta,
+    value: &'a str,
+}
+
+/// A key as read from the opened payload; its value moves straight into a secret.
+#[derive(Deserialize)]
+struct WireIn {
+    meta: KeyMeta,
+    value: String,
 }
 
 impl BackedUpKey {
+    /// A key and its value, for a backup.
+    pub fn new(meta: KeyMeta, value: SecretString) -> Self {
+        Self { meta, value }
+    }
+
+    /// The value, for restoring it.
+    pub fn value(&self) -> &SecretString {
+        &self.value
+    }
+
     /// The key to add when restoring: metadata kept, dates reset by the vault.
     pub fn to_new_key(&self) -> NewKey {
         let m = &self.meta;
-        let mut key = NewKey::new(m.name.clone(), SecretString::from(self.value.clone()));
+        let mut key = NewKey::new(m.name.clone(), self.value.clone());
         key.provider = Some(m.provider.clone());
         key.environment = Some(m.environment.clone());
         key.owner = m.owner.clone();
@@ -102,7 +119,14 @@ pub fn seal(
     let kek = derive_key(password, &salt, kdf).map_err(|e| TillError::Internal {
         what: e.to_string(),
     })?;
-    let plaintext = Zeroizing::new(serde_json::to_vec(keys).map_err(|e| TillError::Internal {
+    let wire: Vec<WireOut<'_>> = keys
+        .iter()
+        .map(|k| WireOut {
+            meta: &k.meta,
+            value: k.value.expose_secret(),
+        })
+        .collect();
+    let plaintext = Zeroizing::new(serde_json::to_vec(&wire).map_err(|e| TillError::Internal {
         what: e.to_string(),
     })?);
     let file = BackupFile {
@@ -152,8 +176,12 @@ pub fn open(bytes: &[u8], password: &SecretString) -> Result<Vec<BackedUpKey>, T
         ),
         other => invalid(format!("the backup is damaged ({other})")),
     })?;
-    serde_json::from_slice(&plaintext)
-        .map_err(|e| invalid(format!("the backup's contents are unreadable ({e})")))
+    let wire: Vec<WireIn> = serde_json::from_slice(&plaintext)
+        .map_err(|e| invalid(format!("the backup's contents are unreadable ({e})")))?;
+    Ok(wire
+        .into_iter()
+        .map(|k| BackedUpKey::new(k.meta, SecretString::from(k.value)))
+        .collect())
 }
 
 #[cfg(test)]
@@ -171,10 +199,7 @@ mod tests {
         meta.last_rotated_at = now;
         meta.rotate_every_days = Some(90);
         meta.fingerprint = "rk_…abcd".into();
-        BackedUpKey {
-            meta,
-            value: "rk_live_backup_secret_value".into(),
-        }
+        BackedUpKey::new(meta, SecretString::from("rk_live_backup_secret_value"))
     }
 
     #[test]
@@ -186,7 +211,10 @@ mod tests {
         assert!(text.contains("till-backup"));
         assert!(!text.contains("rk_live") && !text.contains("Stripe") && !text.contains("grace"));
         let keys = open(&bytes, &password).unwrap();
-        assert_eq!(keys[0].value, "rk_live_backup_secret_value");
+        assert_eq!(
+            keys[0].value().expose_secret(),
+            "rk_live_backup_secret_value"
+        );
         assert_eq!(keys[0].meta.scopes, vec!["stripe:charges:read"]);
     }
 

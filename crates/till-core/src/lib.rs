@@ -15,6 +15,7 @@ pub mod import;
 pub mod keyring;
 pub mod lessons;
 pub mod model;
+pub mod password;
 pub mod paths;
 pub mod reminders;
 pub mod scopes;

@@ -30,7 +30,7 @@ pub enum KeyStatus {
 
 /// A key's metadata: everything but its value. Sealed at rest; the window gets a
 /// [`KeyView`] instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, zeroize::Zeroize)]
 pub struct KeyMeta {
     pub id: String,
     pub name: String,
@@ -43,9 +43,13 @@ pub struct KeyMeta {
     pub places: Vec<String>,
     pub tags: Vec<String>,
     pub notes: Option<String>,
+    #[zeroize(skip)]
     pub status: KeyStatus,
+    #[zeroize(skip)]
     pub created_at: DateTime<Utc>,
+    #[zeroize(skip)]
     pub updated_at: DateTime<Utc>,
+    #[zeroize(skip)]
     pub expires_at: Option<DateTime<Utc>>,
     /// Own intervals; `None` follows the policy (settings, environment, catalog).
     pub rotate_every_days: Option<u32>,
@@ -53,10 +57,13 @@ pub struct KeyMeta {
     /// How many days ahead to warn; `None` follows the policy.
     #[serde(default)]
     pub lead_days: Option<u32>,
+    #[zeroize(skip)]
     pub last_rotated_at: DateTime<Utc>,
+    #[zeroize(skip)]
     pub last_audited_at: Option<DateTime<Utc>>,
     /// Reminders for this key are held until then ("Snooze 1 day").
     #[serde(default)]
+    #[zeroize(skip)]
     pub snoozed_until: Option<DateTime<Utc>>,
     /// The last live check against the provider.
     #[serde(default)]
@@ -69,6 +76,7 @@ pub struct KeyMeta {
     pub pinned: bool,
     /// When the key was last copied (the tray lists recent copies).
     #[serde(default)]
+    #[zeroize(skip)]
     pub last_copied_at: Option<DateTime<Utc>>,
     /// What the UI shows instead of the value, e.g. `sk-…a1b2`.
     pub fingerprint: String,
@@ -81,10 +89,12 @@ pub struct KeyMeta {
 }
 
 /// The outcome of a live check, as remembered on the key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, zeroize::Zeroize)]
 #[ts(export)]
 pub struct Verified {
+    #[zeroize(skip)]
     pub at: DateTime<Utc>,
+    #[zeroize(skip)]
     pub outcome: crate::verify::Outcome,
     pub message: String,
     /// Which value was checked.
@@ -111,11 +121,13 @@ pub enum RotationStep {
 }
 
 /// A rotation in progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, zeroize::Zeroize)]
 #[ts(export)]
 pub struct RotationRun {
+    #[zeroize(skip)]
     pub started_at: DateTime<Utc>,
     /// The step to do next.
+    #[zeroize(skip)]
     pub step: RotationStep,
     pub old_fingerprint: String,
     pub new_fingerprint: Option<String>,
@@ -124,12 +136,14 @@ pub struct RotationRun {
 }
 
 /// A value that was replaced: what it looked like, and until when it can be restored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, zeroize::Zeroize)]
 #[ts(export)]
 pub struct RetiredValue {
     pub fingerprint: String,
+    #[zeroize(skip)]
     pub retired_at: DateTime<Utc>,
     /// The value itself is kept (sealed) until then, for a rollback.
+    #[zeroize(skip)]
     pub keep_until: DateTime<Utc>,
     #[ts(skip)]
     #[serde(default)]

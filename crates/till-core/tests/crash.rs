@@ -16,6 +16,7 @@ use secrecy::SecretString;
 use till_core::clock::SystemClock;
 use till_core::crypto::kdf::KdfParams;
 use till_core::model::NewKey;
+use till_core::settings::Settings;
 use till_core::vault::{Unlock, Vault};
 use till_core::TillPaths;
 
@@ -29,6 +30,7 @@ fn open(root: &Path) -> Vault {
         &paths,
         Unlock::Password(&SecretString::from(PASSWORD)),
         Arc::new(SystemClock),
+        &Settings::default(),
     )
     .unwrap()
 }
@@ -45,6 +47,7 @@ fn crash_child_adds_keys_until_killed() {
         let name = format!("key-{n:06}");
         let value = format!("sk-crash-{n:06}-0123456789abcdef");
         vault
+            .keys_mut()
             .add(NewKey::new(&name, SecretString::from(value)))
             .unwrap();
         println!("ack {name}");
@@ -76,6 +79,7 @@ fn acknowledged_adds_survive_sigkill() {
         KdfParams::OWASP_FLOOR,
         None,
         Arc::new(SystemClock),
+        &Settings::default(),
     )
     .unwrap();
     drop(vault);
@@ -119,7 +123,7 @@ fn acknowledged_adds_survive_sigkill() {
         let vault = open(root.path());
         for name in &acknowledged {
             assert!(
-                vault.find(name).is_ok(),
+                vault.keys().find(name).is_ok(),
                 "acknowledged '{name}' lost after kill {round}"
             );
         }

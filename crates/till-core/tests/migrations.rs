@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use till_core::clock::FixedClock;
-use till_core::vault::{AuditAction, Unlock, Vault, Verdict};
+use till_core::settings::Settings;
+use till_core::vault::{Unlock, ValueUse, Vault, Verdict};
 use till_core::TillPaths;
 
 /// Opens a copy of the fixture, so the checked-in file is never migrated in place.
@@ -22,7 +23,13 @@ fn open_copy(version: &str) -> (tempfile::TempDir, Vault) {
     std::fs::copy(source.join("data/vault.db"), Vault::file(&paths)).unwrap();
     let clock = Arc::new(FixedClock("2027-01-01T00:00:00Z".parse().unwrap()));
     let password = SecretString::from("fixture password v1");
-    let vault = Vault::open(&paths, Unlock::Password(&password), clock).unwrap();
+    let vault = Vault::open(
+        &paths,
+        Unlock::Password(&password),
+        clock,
+        &Settings::default(),
+    )
+    .unwrap();
     (root, vault)
 }
 
@@ -31,7 +38,7 @@ fn a_version_1_vault_opens_with_its_keys_values_and_log() {
     let (_root, mut vault) = open_copy("vault-v1");
     let names: Vec<_> = vault.keys().iter().map(|k| k.name.as_str()).collect();
     assert_eq!(names, ["OpenAI fixture", "Stripe fixture"]);
-    let openai = vault.find("OpenAI fixture").unwrap();
+    let openai = vault.keys().find("OpenAI fixture").unwrap();
     assert_eq!(openai.environment, "prod");
     assert_eq!(openai.scopes, ["openai:models:read"]);
     assert_eq!(
@@ -39,11 +46,17 @@ fn a_version_1_vault_opens_with_its_keys_values_and_log() {
         "2027-02-25T09:00:00+00:00"
     );
     assert_eq!(
-        vault.find("Stripe fixture").unwrap().owner.as_deref(),
+        vault
+            .keys()
+            .find("Stripe fixture")
+            .unwrap()
+            .owner
+            .as_deref(),
         Some("ada")
     );
     let value = vault
-        .use_value("Stripe fixture", AuditAction::Reveal, None)
+        .values()
+        .open("Stripe fixture", ValueUse::Reveal("test".into()))
         .unwrap();
     assert_eq!(value.expose_secret(), "rk_live_fixture0123456789abcdefgh");
     assert!(matches!(

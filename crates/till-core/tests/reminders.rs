@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use till_core::crypto::kdf::KdfParams;
 use till_core::model::{KeyChanges, NewKey, RotationStep};
 use till_core::reminders::{DueKind, DueState, Notice};
+use till_core::settings::Settings;
 use till_core::vault::{due_while_locked, AuditAction, RotationInput, Unlock, Vault};
 use till_core::verify::{Check, Outcome};
 use till_core::{Clock, ErrorCode, TillPaths};
@@ -45,6 +46,7 @@ fn setup(clock: Arc<HandClock>) -> (tempfile::TempDir, TillPaths, Vault) {
         KdfParams::OWASP_FLOOR,
         None,
         clock,
+        &Settings::default(),
     )
     .unwrap();
     (root, paths, vault)
@@ -56,6 +58,7 @@ fn reopen(paths: &TillPaths, vault: Vault, clock: Arc<HandClock>) -> Vault {
         paths,
         Unlock::Password(&SecretString::from(PASSWORD)),
         clock,
+        &Settings::default(),
     )
     .unwrap()
 }
@@ -79,12 +82,14 @@ fn a_rotation_runbook_records_every_step_and_resumes_after_a_restart() {
     let clock = HandClock::at("2026-11-27T09:00:00Z");
     let (_root, paths, mut vault) = setup(clock.clone());
     vault
+        .keys_mut()
         .add(prod_key(
             "OpenAI prod",
             "sk-proj-old-value-0000000000000000",
         ))
         .unwrap();
     vault
+        .keys_mut()
         .edit(
             "OpenAI prod",
             KeyChanges {
@@ -96,29 +101,40 @@ fn a_rotation_runbook_records_every_step_and_resumes_after_a_restart() {
 
     // Out of order is refused and says what comes first.
     let error = vault
-        .rotation_step("OpenAI prod", RotationInput::OldUnused)
+        .rotation()
+        .step("OpenAI prod", RotationInput::OldUnused)
         .unwrap_err();
     assert!(error.to_string().contains("start the runbook"), "{error}");
     vault
-        .rotation_step("OpenAI prod", RotationInput::Start)
+        .rotation()
+        .step("OpenAI prod", RotationInput::Start)
         .unwrap();
     vault
-        .rotation_step("OpenAI prod", RotationInput::Created)
+        .rotation()
+        .step("OpenAI prod", RotationInput::Created)
         .unwrap();
 
     // Left here; Till restarts a day later and the runbook is where it was.
     clock.set("2026-11-28T10:00:00Z");
     let mut vault = reopen(&paths, vault, clock.clone());
-    let run = vault.find("OpenAI prod").unwrap().rotation.clone().unwrap();
+    let run = vault
+        .keys()
+        .find("OpenAI prod")
+        .unwrap()
+        .rotation
+        .clone()
+        .unwrap();
     assert_eq!(run.step, RotationStep::PasteNew);
     let error = vault
-        .rotation_step("OpenAI prod", RotationInput::Revoked)
+        .rotation()
+        .step("OpenAI prod", RotationInput::Revoked)
         .unwrap_err();
     assert!(error.to_string().contains("paste the new key"), "{error}");
 
     let new_value = "sk-proj-new-value-1111111111111111";
     let meta = vault
-        .rotation_step(
+        .rotation()
+        .step(
             "OpenAI prod",
             RotationInput::Paste(SecretString::from(new_value)),
         )
@@ -131,13 +147,18 @@ fn a_rotation_runbook_records_every_step_and_resumes_after_a_restart() {
     );
     assert_eq!(meta.last_rotated_at, clock.now());
 
-    let meta = vault.record_check("OpenAI prod", &live()).unwrap();
+    let meta = {
+        let ticket = vault.values().for_check("OpenAI prod").unwrap();
+        vault.reminders().record_check(ticket, &live())
+    }
+    .unwrap();
     assert_eq!(
         meta.rotation.as_ref().unwrap().step,
         RotationStep::UpdatePlaces
     );
     let error = vault
-        .rotation_step("OpenAI prod", RotationInput::PlacesDone)
+        .rotation()
+        .step("OpenAI prod", RotationInput::PlacesDone)
         .unwrap_err();
     assert!(
         error.to_string().contains("GitHub Actions, prod k8s"),
@@ -145,17 +166,21 @@ fn a_rotation_runbook_records_every_step_and_resumes_after_a_restart() {
     );
     for place in ["GitHub Actions", "prod k8s"] {
         vault
-            .rotation_step("OpenAI prod", RotationInput::PlaceUpdated(place.into()))
+            .rotation()
+            .step("OpenAI prod", RotationInput::PlaceUpdated(place.into()))
             .unwrap();
     }
     vault
-        .rotation_step("OpenAI prod", RotationInput::PlacesDone)
+        .rotation()
+        .step("OpenAI prod", RotationInput::PlacesDone)
         .unwrap();
     vault
-        .rotation_step("OpenAI prod", RotationInput::OldUnused)
+        .rotation()
+        .step("OpenAI prod", RotationInput::OldUnused)
         .unwrap();
     let done = vault
-        .rotation_step("OpenAI prod", RotationInput::Revoked)
+        .rotation()
+        .step("OpenAI prod", RotationInput::Revoked)
         .unwrap();
     assert!(done.rotation.is_none());
 
@@ -194,25 +219,25 @@ fn reminders_are_announced_once_across_restarts_and_clock_changes() {
     let (_root, paths, mut vault) = setup(clock.clone());
     let mut key = prod_key("OpenAI prod", "sk-proj-value-2222222222222222");
     key.audit_every_days = Some(365);
-    vault.add(key).unwrap();
-    assert!(vault.plan_reminders().unwrap().notices.is_empty());
+    vault.keys_mut().add(key).unwrap();
+    assert!(vault.reminders().plan().unwrap().notices.is_empty());
 
     clock.set("2026-04-05T10:00:00Z");
-    let plan = vault.plan_reminders().unwrap();
+    let plan = vault.reminders().plan().unwrap();
     let summaries: Vec<String> = plan.notices.iter().map(Notice::summary).collect();
     assert_eq!(summaries, ["OpenAI prod is due for rotation today"]);
-    vault.record_announced(&plan.announced).unwrap();
+    vault.reminders().record_announced(&plan.announced).unwrap();
 
     // Restart, and the clock set back a week then forward again: nothing is repeated.
     clock.set("2026-03-29T10:00:00Z");
-    let vault = reopen(&paths, vault, clock.clone());
-    assert!(vault.plan_reminders().unwrap().notices.is_empty());
+    let mut vault = reopen(&paths, vault, clock.clone());
+    assert!(vault.reminders().plan().unwrap().notices.is_empty());
     clock.set("2026-04-05T11:00:00Z");
-    assert!(vault.plan_reminders().unwrap().notices.is_empty());
+    assert!(vault.reminders().plan().unwrap().notices.is_empty());
 
     // The next day it is overdue: announced once more.
     clock.set("2026-04-06T10:00:00Z");
-    let plan = vault.plan_reminders().unwrap();
+    let plan = vault.reminders().plan().unwrap();
     assert_eq!(plan.notices.len(), 1);
     assert_eq!(plan.items[0].state, DueState::Overdue);
 }
@@ -222,6 +247,7 @@ fn snoozing_and_auditing_are_recorded_and_move_the_reminders() {
     let clock = HandClock::at("2026-01-05T09:00:00Z");
     let (_root, _paths, mut vault) = setup(clock.clone());
     vault
+        .keys_mut()
         .add(prod_key("OpenAI prod", "sk-proj-value-3333333333333333"))
         .unwrap();
     // Prod audits are due every 90 days from creation.
@@ -230,17 +256,21 @@ fn snoozing_and_auditing_are_recorded_and_move_the_reminders() {
     assert!(kinds.contains(&DueKind::Audit), "{kinds:?}");
 
     let until = clock.now() + Duration::days(1);
-    vault.snooze("OpenAI prod", until).unwrap();
-    let plan = vault.plan_reminders().unwrap();
+    vault.reminders().snooze("OpenAI prod", until).unwrap();
+    let plan = vault.reminders().plan().unwrap();
     assert!(plan.notices.is_empty());
     assert_eq!(plan.next_wake, Some(until));
 
     let audited = vault
+        .reminders()
         .mark_audited("OpenAI prod", Some("owner confirmed"))
         .unwrap();
     assert_eq!(audited.last_audited_at, Some(clock.now()));
     assert!(vault.due_items().iter().all(|i| i.kind != DueKind::Audit));
-    let error = vault.skip_audit("OpenAI prod", "  ").unwrap_err();
+    let error = vault
+        .reminders()
+        .skip_audit("OpenAI prod", "  ")
+        .unwrap_err();
     assert_eq!(error.code(), ErrorCode::InvalidInput);
     let log = vault.audit_log().unwrap();
     let details: Vec<String> = log.iter().filter_map(|e| e.detail.clone()).collect();
@@ -255,12 +285,13 @@ fn the_locked_tray_counts_due_keys_without_the_password() {
     let clock = HandClock::at("2026-01-05T09:00:00Z");
     let (_root, paths, mut vault) = setup(clock.clone());
     vault
+        .keys_mut()
         .add(prod_key("OpenAI prod", "sk-proj-value-4444444444444444"))
         .unwrap();
     let mut dev = NewKey::new("Dev key", SecretString::from("dev-value-5555555555555555"));
     dev.rotate_every_days = Some(365);
     dev.audit_every_days = Some(365);
-    vault.add(dev).unwrap();
+    vault.keys_mut().add(dev).unwrap();
     vault.lock().unwrap();
 
     let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();

@@ -13,7 +13,8 @@ use till_core::clock::FixedClock;
 use till_core::crypto::kdf::KdfParams;
 use till_core::keyring::Keyring;
 use till_core::model::NewKey;
-use till_core::vault::{AuditAction, Unlock, Vault, Verdict};
+use till_core::settings::Settings;
+use till_core::vault::{AuditAction, Unlock, ValueUse, Vault, Verdict};
 use till_core::{ErrorCode, TillPaths};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -50,6 +51,7 @@ fn create(f: &Fixture, with_keyring: bool) -> Vault {
         KdfParams::OWASP_FLOOR,
         keyring,
         clock(),
+        &Settings::default(),
     )
     .unwrap()
 }
@@ -75,14 +77,27 @@ fn a_new_vault_opens_with_the_keyring_and_with_the_password() {
     let f = fixture();
     let mut vault = create(&f, true);
     vault
+        .keys_mut()
         .add(new_key("OpenAI prod", "sk-proj-aaaaaaaaaaaaaaaaaaaa1234"))
         .unwrap();
     vault.lock().unwrap();
 
-    let by_keyring = Vault::open(&f.paths, Unlock::Keyring(&f.keyring), clock()).unwrap();
+    let by_keyring = Vault::open(
+        &f.paths,
+        Unlock::Keyring(&f.keyring),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap();
     assert_eq!(by_keyring.keys()[0].name, "OpenAI prod");
     drop(by_keyring);
-    let by_password = Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap();
+    let by_password = Vault::open(
+        &f.paths,
+        Unlock::Password(&password()),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap();
     assert_eq!(by_password.keys()[0].fingerprint, "sk-…1234");
 }
 
@@ -90,7 +105,13 @@ fn a_new_vault_opens_with_the_keyring_and_with_the_password() {
 fn an_always_ask_vault_needs_the_password() {
     let f = fixture();
     create(&f, false).lock().unwrap();
-    let err = Vault::open(&f.paths, Unlock::Keyring(&f.keyring), clock()).unwrap_err();
+    let err = Vault::open(
+        &f.paths,
+        Unlock::Keyring(&f.keyring),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PasswordRequired);
     assert!(err.to_string().contains("always ask"), "{err}");
 }
@@ -98,12 +119,25 @@ fn an_always_ask_vault_needs_the_password() {
 #[test]
 fn creating_twice_or_opening_nothing_is_explained() {
     let f = fixture();
-    let err = Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap_err();
+    let err = Vault::open(
+        &f.paths,
+        Unlock::Password(&password()),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), ErrorCode::VaultMissing);
     assert!(err.to_string().contains("till init"), "{err}");
     create(&f, false).lock().unwrap();
-    let err =
-        Vault::create(&f.paths, &password(), KdfParams::OWASP_FLOOR, None, clock()).unwrap_err();
+    let err = Vault::create(
+        &f.paths,
+        &password(),
+        KdfParams::OWASP_FLOOR,
+        None,
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), ErrorCode::VaultExists);
 }
 
@@ -114,7 +148,13 @@ fn a_wrong_password_changes_nothing_and_backs_off() {
     let before = snapshot(&f.paths.data_dir);
     let wrong = SecretString::from("Correct horse battery staple");
     for _ in 0..3 {
-        let err = Vault::open(&f.paths, Unlock::Password(&wrong), clock()).unwrap_err();
+        let err = Vault::open(
+            &f.paths,
+            Unlock::Password(&wrong),
+            clock(),
+            &Settings::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.code(), ErrorCode::WrongPassword);
     }
     assert_eq!(
@@ -123,12 +163,24 @@ fn a_wrong_password_changes_nothing_and_backs_off() {
         "the vault files are unchanged"
     );
     // The fourth try at the same instant is refused before any work is done.
-    let err = Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap_err();
+    let err = Vault::open(
+        &f.paths,
+        Unlock::Password(&password()),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Throttled);
 
     // Later, the right password opens it and the failures are in the audit log.
     let later = Arc::new(FixedClock("2026-11-27T09:05:00Z".parse().unwrap()));
-    let vault = Vault::open(&f.paths, Unlock::Password(&password()), later).unwrap();
+    let vault = Vault::open(
+        &f.paths,
+        Unlock::Password(&password()),
+        later,
+        &Settings::default(),
+    )
+    .unwrap();
     let actions: Vec<_> = vault
         .audit_log()
         .unwrap()
@@ -158,8 +210,9 @@ fn keys_are_added_found_used_and_removed_with_an_audit_trail() {
     stripe.scopes = vec!["stripe:charges:read".into()];
     stripe.owner = Some("ada".into());
     stripe.rotate_every_days = Some(90);
-    vault.add(stripe).unwrap();
+    vault.keys_mut().add(stripe).unwrap();
     vault
+        .keys_mut()
         .add(new_key(
             "GitHub CI",
             "ghp_0123456789abcdef0123456789abcdefAAAA",
@@ -168,23 +221,24 @@ fn keys_are_added_found_used_and_removed_with_an_audit_trail() {
 
     assert_eq!(vault.keys().len(), 2);
     assert_eq!(
-        vault.find("GitHub CI").unwrap().provider,
+        vault.keys().find("GitHub CI").unwrap().provider,
         "github",
         "recognised from the value"
     );
     let mut bad = new_key("x", "some-other-value-0123456789");
     bad.provider = Some("acme".into());
-    let err = vault.add(bad).unwrap_err();
+    let err = vault.keys_mut().add(bad).unwrap_err();
     assert!(err.to_string().contains("unknown provider 'acme'"), "{err}");
-    assert_eq!(vault.search("charges:read").len(), 1);
-    assert_eq!(vault.search("ADA")[0].name, "Stripe billing");
+    assert_eq!(vault.keys().search("charges:read").len(), 1);
+    assert_eq!(vault.keys().search("ADA")[0].name, "Stripe billing");
     let due = vault
-        .view(vault.find("Stripe billing").unwrap())
+        .view(vault.keys().find("Stripe billing").unwrap())
         .next_rotation_due;
     assert_eq!(due.to_rfc3339(), "2027-02-25T09:00:00+00:00");
 
     let value = vault
-        .use_value("GitHub CI", AuditAction::Reveal, None)
+        .values()
+        .open("GitHub CI", ValueUse::Reveal("test".into()))
         .unwrap();
     assert_eq!(
         value.expose_secret(),
@@ -192,10 +246,12 @@ fn keys_are_added_found_used_and_removed_with_an_audit_trail() {
     );
 
     let err = vault
+        .keys_mut()
         .add(new_key("Stripe billing", "another-value-0123456789"))
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
     let err = vault
+        .keys_mut()
         .add(new_key("Copy", "rk_live_0123456789abcdefWXYZ"))
         .unwrap_err();
     assert!(
@@ -204,9 +260,10 @@ fn keys_are_added_found_used_and_removed_with_an_audit_trail() {
         "{err}"
     );
 
-    vault.remove("GitHub CI").unwrap();
+    vault.keys_mut().remove("GitHub CI").unwrap();
     let err = vault
-        .use_value("GitHub CI", AuditAction::Reveal, None)
+        .values()
+        .open("GitHub CI", ValueUse::Reveal("test".into()))
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
 
@@ -244,10 +301,11 @@ fn nothing_readable_is_left_at_rest() {
         let mut key = new_key(name, value);
         key.notes = Some(format!("note-unique-{name}"));
         key.owner = Some("owner-unique-zz9".into());
-        vault.add(key).unwrap();
+        vault.keys_mut().add(key).unwrap();
     }
     vault
-        .use_value("name-unique-7f3a91", AuditAction::Reveal, None)
+        .values()
+        .open("name-unique-7f3a91", ValueUse::Reveal("test".into()))
         .unwrap();
     drop(vault); // leave WAL contents in place, as a crash would
 
@@ -299,6 +357,7 @@ fn an_edited_removed_or_truncated_audit_log_is_reported_with_its_place() {
     let mut vault = create(&f, false);
     for i in 0..4 {
         vault
+            .keys_mut()
             .add(new_key(
                 &format!("key {i}"),
                 &format!("value-number-{i}-abcdefghij"),
@@ -306,7 +365,15 @@ fn an_edited_removed_or_truncated_audit_log_is_reported_with_its_place() {
             .unwrap();
     }
     drop(vault);
-    let open = || Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap();
+    let open = || {
+        Vault::open(
+            &f.paths,
+            Unlock::Password(&password()),
+            clock(),
+            &Settings::default(),
+        )
+        .unwrap()
+    };
 
     db(&f)
         .execute(
@@ -339,9 +406,11 @@ fn a_value_moved_to_another_key_does_not_open() {
     let f = fixture();
     let mut vault = create(&f, false);
     let a = vault
+        .keys_mut()
         .add(new_key("a", "value-of-key-a-0123456789"))
         .unwrap();
     let b = vault
+        .keys_mut()
         .add(new_key("b", "value-of-key-b-0123456789"))
         .unwrap();
     drop(vault);
@@ -358,8 +427,17 @@ fn a_value_moved_to_another_key_does_not_open() {
         rusqlite::params![sealed_a, b.id],
     )
     .unwrap();
-    let mut vault = Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap();
-    let err = vault.use_value("b", AuditAction::Reveal, None).unwrap_err();
+    let mut vault = Vault::open(
+        &f.paths,
+        Unlock::Password(&password()),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap();
+    let err = vault
+        .values()
+        .open("b", ValueUse::Reveal("test".into()))
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Corrupt);
     assert!(err.to_string().contains("tampered"), "{err}");
 }
@@ -377,13 +455,25 @@ fn garbage_truncated_and_newer_files_are_refused_and_left_alone() {
     let newer = db(&f);
     newer.pragma_update(None, "user_version", 99).unwrap();
     drop(newer);
-    let err = Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap_err();
+    let err = Vault::open(
+        &f.paths,
+        Unlock::Password(&password()),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("newer Till"), "{err}");
 
     let original = std::fs::read(&file).unwrap();
     std::fs::write(&file, &original[..original.len() / 3]).unwrap();
     let truncated = snapshot(&f.paths.data_dir);
-    let err = Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap_err();
+    let err = Vault::open(
+        &f.paths,
+        Unlock::Password(&password()),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap_err();
     assert!(
         matches!(err.code(), ErrorCode::Corrupt | ErrorCode::Storage),
         "{err}"
@@ -395,7 +485,13 @@ fn garbage_truncated_and_newer_files_are_refused_and_left_alone() {
         b"this is not a database at all, just text padding it out",
     )
     .unwrap();
-    let err = Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap_err();
+    let err = Vault::open(
+        &f.paths,
+        Unlock::Password(&password()),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Corrupt, "{err}");
     assert!(
         err.to_string().contains("restore it from a backup"),
@@ -414,11 +510,12 @@ fn bad_values_are_refused_with_the_vault_unchanged() {
         ("abc\u{0}def-0123456789", "control characters"),
         ("   ", "empty"),
     ] {
-        let err = vault.add(new_key("x", value)).unwrap_err();
+        let err = vault.keys_mut().add(new_key("x", value)).unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidInput);
         assert!(err.to_string().contains(expect), "{err}");
     }
     let err = vault
+        .keys_mut()
         .add(new_key("bad\u{1b}[31mname", "ok-value-0123456789"))
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
@@ -441,15 +538,28 @@ fn the_os_keyring_opens_the_vault() {
         KdfParams::OWASP_FLOOR,
         Some(&keyring),
         clock(),
+        &Settings::default(),
     )
     .unwrap();
     let id = vault.id().to_owned();
     vault.lock().unwrap();
     let reopened = Keyring::connect().unwrap();
-    let vault = Vault::open(&paths, Unlock::Keyring(&reopened), clock()).unwrap();
+    let vault = Vault::open(
+        &paths,
+        Unlock::Keyring(&reopened),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap();
     assert_eq!(vault.id(), id);
     reopened.delete(&id).unwrap();
-    let err = Vault::open(&paths, Unlock::Keyring(&reopened), clock()).unwrap_err();
+    let err = Vault::open(
+        &paths,
+        Unlock::Keyring(&reopened),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PasswordRequired);
 }
 
@@ -458,6 +568,7 @@ fn changing_the_password_rewraps_without_touching_records() {
     let f = fixture();
     let mut vault = create(&f, true);
     vault
+        .keys_mut()
         .add(new_key("k", "value-for-rewrap-0123456789"))
         .unwrap();
     let records_before: Vec<Vec<u8>> = {
@@ -496,18 +607,37 @@ fn changing_the_password_rewraps_without_touching_records() {
             .collect()
     };
     assert_eq!(records_before, records_after, "no record was re-encrypted");
-    let err = Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap_err();
+    let err = Vault::open(
+        &f.paths,
+        Unlock::Password(&password()),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), ErrorCode::WrongPassword);
-    let mut vault = Vault::open(&f.paths, Unlock::Password(&new_password), clock()).unwrap();
+    let mut vault = Vault::open(
+        &f.paths,
+        Unlock::Password(&new_password),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap();
     assert_eq!(
         vault
-            .use_value("k", AuditAction::Reveal, None)
+            .values()
+            .open("k", ValueUse::Reveal("test".into()))
             .unwrap()
             .expose_secret(),
         "value-for-rewrap-0123456789"
     );
     drop(vault);
-    Vault::open(&f.paths, Unlock::Keyring(&f.keyring), clock()).unwrap();
+    Vault::open(
+        &f.paths,
+        Unlock::Keyring(&f.keyring),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -515,9 +645,11 @@ fn editing_replacing_and_rolling_back_keep_a_history() {
     let f = fixture();
     let mut vault = create(&f, false);
     vault
+        .keys_mut()
         .add(new_key("deploy", "ghp_firstvalue0123456789abcdefABCD"))
         .unwrap();
     vault
+        .keys_mut()
         .add(new_key("other", "other-value-0123456789abcdef"))
         .unwrap();
 
@@ -528,7 +660,7 @@ fn editing_replacing_and_rolling_back_keep_a_history() {
         rotate_every_days: Some(30),
         ..Default::default()
     };
-    let meta = vault.edit("deploy", changes).unwrap();
+    let meta = vault.keys_mut().edit("deploy", changes).unwrap();
     assert_eq!(
         (meta.name.as_str(), meta.owner.as_deref()),
         ("deploy bot", Some("grace"))
@@ -538,11 +670,16 @@ fn editing_replacing_and_rolling_back_keep_a_history() {
         ..Default::default()
     };
     assert_eq!(
-        vault.edit("deploy bot", clash).unwrap_err().code(),
+        vault
+            .keys_mut()
+            .edit("deploy bot", clash)
+            .unwrap_err()
+            .code(),
         ErrorCode::Conflict
     );
 
     let meta = vault
+        .keys_mut()
         .replace_value(
             "deploy bot",
             SecretString::from("ghp_secondvalue0123456789abcdefWXYZ"),
@@ -554,7 +691,7 @@ fn editing_replacing_and_rolling_back_keep_a_history() {
         meta.history[0].keep_until.to_rfc3339(),
         "2026-12-04T09:00:00+00:00"
     );
-    let same = vault.replace_value(
+    let same = vault.keys_mut().replace_value(
         "deploy bot",
         SecretString::from("ghp_secondvalue0123456789abcdefWXYZ"),
     );
@@ -563,17 +700,24 @@ fn editing_replacing_and_rolling_back_keep_a_history() {
         .to_string()
         .contains("same as the current"));
 
-    let meta = vault.rollback("deploy bot").unwrap();
+    let meta = vault.keys_mut().rollback("deploy bot").unwrap();
     assert_eq!(meta.fingerprint, "ghp_…ABCD");
     let value = vault
-        .use_value("deploy bot", AuditAction::Reveal, None)
+        .values()
+        .open("deploy bot", ValueUse::Reveal("test".into()))
         .unwrap();
     assert_eq!(value.expose_secret(), "ghp_firstvalue0123456789abcdefABCD");
     drop(vault);
 
     // Everything survives a reopen, and the log tells the story.
-    let vault = Vault::open(&f.paths, Unlock::Password(&password()), clock()).unwrap();
-    assert_eq!(vault.find("deploy bot").unwrap().history.len(), 2);
+    let vault = Vault::open(
+        &f.paths,
+        Unlock::Password(&password()),
+        clock(),
+        &Settings::default(),
+    )
+    .unwrap();
+    assert_eq!(vault.keys().find("deploy bot").unwrap().history.len(), 2);
     let details: Vec<_> = vault
         .audit_log()
         .unwrap()
@@ -598,8 +742,15 @@ fn editing_replacing_and_rolling_back_keep_a_history() {
 
     // Past the window there is nothing to roll back to.
     let later = Arc::new(FixedClock("2026-12-20T09:00:00Z".parse().unwrap()));
-    let mut vault = Vault::open(&f.paths, Unlock::Password(&password()), later).unwrap();
+    let mut vault = Vault::open(
+        &f.paths,
+        Unlock::Password(&password()),
+        later,
+        &Settings::default(),
+    )
+    .unwrap();
     assert!(vault
+        .keys_mut()
         .rollback("deploy bot")
         .unwrap_err()
         .to_string()

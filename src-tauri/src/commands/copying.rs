@@ -28,7 +28,7 @@ pub fn copy_key(
 /// The saved purposes.
 #[tauri::command]
 pub fn list_purposes(state: State<'_, AppState>) -> CommandResult<Vec<Purpose>> {
-    state.with_vault(|vault| vault.purposes())
+    state.with_vault(|vault| vault.copies().purposes())
 }
 
 /// Saves (or replaces) a purpose.
@@ -38,11 +38,11 @@ pub fn save_purpose(
     name: String,
     scopes: Vec<String>,
 ) -> CommandResult<Purpose> {
-    state.with_vault(|vault| vault.save_purpose(&name, &scopes))
+    state.with_vault(|vault| vault.copies().save_purpose(&name, &scopes))
 }
 
 /// Deletes a purpose.
 #[tauri::command]
 pub fn remove_purpose(state: State<'_, AppState>, name: String) -> CommandResult<()> {
-    state.with_vault(|vault| vault.remove_purpose(&name))
+    state.with_vault(|vault| vault.copies().remove_purpose(&name))
 }

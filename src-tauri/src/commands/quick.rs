@@ -26,6 +26,7 @@ pub struct QuickItem {
 pub fn quick_items(state: State<'_, AppState>) -> CommandResult<Vec<QuickItem>> {
     state.with_vault(|vault| {
         let mut items: Vec<QuickItem> = vault
+            .copies()
             .purposes()?
             .into_iter()
             .map(|p| QuickItem {

@@ -26,20 +26,27 @@ pub fn due_items(state: State<'_, AppState>) -> CommandResult<Vec<DueItem>> {
 #[tauri::command]
 pub fn snooze_key(state: State<'_, AppState>, name: String, days: u32) -> CommandResult<KeyView> {
     let until = state.clock.now() + chrono::Duration::days(i64::from(days.clamp(1, 90)));
-    state.with_vault(|vault| vault.snooze(&name, until).map(|meta| vault.view(&meta)))
+    state.with_vault(|vault| {
+        vault
+            .reminders()
+            .snooze(&name, until)
+            .map(|meta| vault.view(&meta))
+    })
 }
 
 /// Checks the key's current value with its provider and records the outcome.
 #[tauri::command]
 pub async fn verify_key(app: AppHandle, name: String) -> CommandResult<KeyView> {
     let state = app.state::<AppState>();
-    let (meta, value) = state.with_vault(|vault| vault.value_for_check(&name))?;
-    let check = till_core::verify::check_key(&meta.provider, &value, &state.settings.verify).await;
-    drop(value);
-    tracing::info!(provider = %meta.provider, outcome = ?check.outcome, "live check");
+    let ticket = state.with_vault(|vault| vault.values().for_check(&name))?;
+    let check =
+        till_core::verify::check_key(&ticket.meta.provider, &ticket.value, &state.settings.verify)
+            .await;
+    tracing::info!(provider = %ticket.meta.provider, outcome = ?check.outcome, "live check");
     state.with_vault(|vault| {
         vault
-            .record_check(&name, &check)
+            .reminders()
+            .record_check(ticket, &check)
             .map(|meta| vault.view(&meta))
     })
 }
@@ -53,7 +60,8 @@ pub fn rotation_step(
 ) -> CommandResult<KeyView> {
     state.with_vault(|vault| {
         vault
-            .rotation_step(&name, RotationInput::from(action))
+            .rotation()
+            .step(&name, RotationInput::from(action))
             .map(|meta| vault.view(&meta))
     })
 }
@@ -68,7 +76,8 @@ pub fn rotation_paste(
     let value = SecretString::from(value);
     state.with_vault(|vault| {
         vault
-            .rotation_step(&name, RotationInput::Paste(value))
+            .rotation()
+            .step(&name, RotationInput::Paste(value))
             .map(|meta| vault.view(&meta))
     })
 }
@@ -82,6 +91,7 @@ pub fn review_audit(
 ) -> CommandResult<KeyView> {
     state.with_vault(|vault| {
         vault
+            .reminders()
             .review_audit(&name, &review)
             .map(|meta| vault.view(&meta))
     })
@@ -90,7 +100,7 @@ pub fn review_audit(
 /// Skips an audit review, with the reason (required).
 #[tauri::command]
 pub fn skip_audit(state: State<'_, AppState>, name: String, reason: String) -> CommandResult<()> {
-    state.with_vault(|vault| vault.skip_audit(&name, &reason))
+    state.with_vault(|vault| vault.reminders().skip_audit(&name, &reason))
 }
 
 /// Where the window should go (set by a notification or tray click), once.

@@ -23,7 +23,7 @@ pub struct LessonView {
 #[tauri::command]
 pub fn list_lessons(state: State<'_, AppState>) -> CommandResult<Vec<LessonView>> {
     state.with_vault(|vault| {
-        let progress = vault.lesson_progress()?;
+        let progress = vault.training().lesson_progress()?;
         Ok(lessons::all()
             .iter()
             .map(|lesson| LessonView {
@@ -43,7 +43,7 @@ pub fn complete_lesson(state: State<'_, AppState>, id: String) -> CommandResult<
         }
         .into());
     }
-    state.with_vault(|vault| vault.complete_lesson(&id))
+    state.with_vault(|vault| vault.training().complete_lesson(&id))
 }
 
 /// Adopts a team file the person picked, and checks it against the inventory. A bad
@@ -51,8 +51,8 @@ pub fn complete_lesson(state: State<'_, AppState>, id: String) -> CommandResult<
 #[tauri::command]
 pub fn apply_team_file(state: State<'_, AppState>, content: String) -> CommandResult<Compliance> {
     state.with_vault(|vault| {
-        let file = vault.adopt_team_file(&content)?;
-        vault.check_team(&file)
+        let file = vault.training().adopt_team_file(&content)?;
+        vault.training().check_team(&file)
     })
 }
 
@@ -67,9 +67,10 @@ pub fn team_compliance(
         let file = if builtin {
             Some(team::builtin())
         } else {
-            vault.team_file()?
+            vault.training().team_file()?
         };
-        file.map(|file| vault.check_team(&file)).transpose()
+        file.map(|file| vault.training().check_team(&file))
+            .transpose()
     })
 }
 
@@ -91,17 +92,17 @@ pub fn tick_checklist_item(
     by: String,
     ticked: bool,
 ) -> CommandResult<()> {
-    state.with_vault(|vault| vault.tick_item(&checklist, &item, &by, ticked))
+    state.with_vault(|vault| vault.training().tick_item(&checklist, &item, &by, ticked))
 }
 
 /// Where the first-run walkthrough stands.
 #[tauri::command]
 pub fn onboarding_state(state: State<'_, AppState>) -> CommandResult<Onboarding> {
-    state.with_vault(|vault| vault.onboarding())
+    state.with_vault(|vault| vault.training().onboarding())
 }
 
 /// Saves the walkthrough's progress (a step reached, skipped, finished, or restarted).
 #[tauri::command]
 pub fn save_onboarding(state: State<'_, AppState>, onboarding: Onboarding) -> CommandResult<()> {
-    state.with_vault(|vault| vault.set_onboarding(&onboarding))
+    state.with_vault(|vault| vault.training().set_onboarding(&onboarding))
 }

@@ -11,7 +11,7 @@ use till_core::catalog::{self, Provider, Recognition};
 use till_core::import::{self, ImportFormat, ImportPreview, PreviewView};
 use till_core::keyring::Keyring;
 use till_core::model::{KeyChanges, KeyInput, KeyView, NewKey};
-use till_core::vault::{AuditAction, AuditEntry, ImportReport, Unlock, Vault};
+use till_core::vault::{AuditEntry, ImportReport, Unlock, ValueUse, Vault};
 use till_core::{AppStatus, IpcError, TillError};
 
 use crate::error::CommandResult;
@@ -52,6 +52,7 @@ pub async fn setup_vault(
             kdf,
             keyring.as_ref(),
             state.clock.clone(),
+            &state.settings,
         )
     })
     .await?;
@@ -73,10 +74,16 @@ pub async fn unlock_vault(app: AppHandle, password: Option<String>) -> CommandRe
                 &state.paths,
                 Unlock::Password(password),
                 state.clock.clone(),
+                &state.settings,
             ),
             None => {
                 let keyring = Keyring::connect()?;
-                Vault::open(&state.paths, Unlock::Keyring(&keyring), state.clock.clone())
+                Vault::open(
+                    &state.paths,
+                    Unlock::Keyring(&keyring),
+                    state.clock.clone(),
+                    &state.settings,
+                )
             }
         }
     })
@@ -108,7 +115,7 @@ pub fn list_keys(state: State<'_, AppState>) -> CommandResult<Vec<KeyView>> {
 #[tauri::command]
 pub fn add_key(state: State<'_, AppState>, key: KeyInput, value: String) -> CommandResult<KeyView> {
     let new = NewKey::from_input(key, SecretString::from(value));
-    state.with_vault(|vault| vault.add(new).map(|meta| vault.view(&meta)))
+    state.with_vault(|vault| vault.keys_mut().add(new).map(|meta| vault.view(&meta)))
 }
 
 /// Which provider a pasted value belongs to, if its format says so.
@@ -123,11 +130,8 @@ pub fn recognize_value(value: String) -> Option<Recognition> {
 pub fn reveal_key(state: State<'_, AppState>, name: String) -> CommandResult<String> {
     state.with_vault(|vault| {
         vault
-            .use_value(
-                &name,
-                AuditAction::Reveal,
-                Some("shown in the window".into()),
-            )
+            .values()
+            .open(&name, ValueUse::Reveal("shown in the window".into()))
             .map(|value| secrecy::ExposeSecret::expose_secret(&value).to_owned())
     })
 }
@@ -135,7 +139,7 @@ pub fn reveal_key(state: State<'_, AppState>, name: String) -> CommandResult<Str
 /// Deletes a key and its value (the window asks for confirmation first).
 #[tauri::command]
 pub fn delete_key(state: State<'_, AppState>, name: String) -> CommandResult<()> {
-    state.with_vault(|vault| vault.remove(&name).map(|_| ()))
+    state.with_vault(|vault| vault.keys_mut().remove(&name).map(|_| ()))
 }
 
 /// The audit log, newest first.
@@ -161,7 +165,12 @@ pub fn edit_key(
     name: String,
     changes: KeyChanges,
 ) -> CommandResult<KeyView> {
-    state.with_vault(|vault| vault.edit(&name, changes).map(|meta| vault.view(&meta)))
+    state.with_vault(|vault| {
+        vault
+            .keys_mut()
+            .edit(&name, changes)
+            .map(|meta| vault.view(&meta))
+    })
 }
 
 /// Replaces a key's value; the old one is kept for the rollback window.
@@ -174,6 +183,7 @@ pub fn replace_key_value(
     let value = SecretString::from(value);
     state.with_vault(|vault| {
         vault
+            .keys_mut()
             .replace_value(&name, value)
             .map(|meta| vault.view(&meta))
     })
@@ -182,7 +192,12 @@ pub fn replace_key_value(
 /// Puts back the value the last replacement retired, within the rollback window.
 #[tauri::command]
 pub fn rollback_key(state: State<'_, AppState>, name: String) -> CommandResult<KeyView> {
-    state.with_vault(|vault| vault.rollback(&name).map(|meta| vault.view(&meta)))
+    state.with_vault(|vault| {
+        vault
+            .keys_mut()
+            .rollback(&name)
+            .map(|meta| vault.view(&meta))
+    })
 }
 
 fn parse_import(
@@ -218,7 +233,7 @@ pub fn apply_import(
 ) -> CommandResult<ImportReport> {
     let content = zeroize::Zeroizing::new(content);
     let (_, preview) = parse_import(&file_name, &content)?;
-    state.with_vault(|vault| vault.import(preview, &file_name))
+    state.with_vault(|vault| vault.keys_mut().import(preview, &file_name))
 }
 
 /// Changes the master password after checking the current one (the vault may have been

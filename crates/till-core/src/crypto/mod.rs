@@ -17,8 +17,9 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 /// Length of every symmetric key Till uses.
 pub const KEY_LEN: usize = 32;
 
-/// A 256-bit symmetric key, wiped from memory on drop. `Debug` never shows it.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+/// A 256-bit symmetric key, wiped from memory on drop. `Debug` never shows it, and it
+/// is not `Clone`: each copy of a key is one more place to wipe.
+#[derive(Zeroize, ZeroizeOnDrop)]
 pub struct SecretKey(Box<[u8; KEY_LEN]>);
 
 impl std::fmt::Debug for SecretKey {
@@ -58,8 +59,8 @@ pub fn fill_random(buf: &mut [u8]) {
     chacha20poly1305::aead::OsRng.fill_bytes(buf);
 }
 
-/// The sub-keys derived from a vault key, one per job.
-#[derive(Debug, Clone)]
+/// The sub-keys derived from a vault key, one per job (not `Clone`, like [`SecretKey`]).
+#[derive(Debug)]
 pub struct SubKeys {
     /// Seals records and audit details.
     pub seal: SecretKey,
@@ -95,6 +96,16 @@ pub fn mac(key: &SecretKey, parts: &[&[u8]]) -> [u8; 32] {
         hmac.update(part);
     }
     hmac.finalize().into_bytes().into()
+}
+
+/// Lowercase hex of `bytes` (ids, fingerprints, file fields).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
 }
 
 /// Compares two MACs in constant time.
@@ -152,9 +163,5 @@ mod tests {
         assert!(mac_eq(b"abc", b"abc"));
         assert!(!mac_eq(b"abc", b"abd"));
         assert!(!mac_eq(b"abc", b"ab"));
-    }
-
-    pub(crate) fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 }

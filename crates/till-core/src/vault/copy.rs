@@ -5,17 +5,17 @@
 //! the copy audited with the scope asked and whether it was least privilege. Purposes
 //! ("CI deploy" = `github:contents:read`) are sealed in the vault like everything else.
 
-use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{AuditAction, Vault};
+use super::inventory::Inventory;
+use super::store::audit::{AuditAction, AuditDetails};
+use super::store::{Dates, RecordKind, Store};
 use crate::error::TillError;
-use crate::reminders::DueState;
+use crate::reminders::{self, DueState, ReminderSettings};
 use crate::scopes::pick::{parse_request, pick, Picked};
 
 /// The sealed record that holds the purposes (one per vault).
-const KIND_PURPOSES: &str = "purposes";
 const PURPOSES_ID: &str = "purposes";
 
 /// What to copy.
@@ -68,12 +68,36 @@ pub struct CopyPlan {
     pub why: String,
 }
 
-impl Vault {
+impl CopyPlan {
+    /// What the audit log says about a copy made by this plan.
+    pub(super) fn audit_detail(&self) -> String {
+        match (self.asked.is_empty(), self.broader) {
+            (true, _) => "by name".to_owned(),
+            (false, false) => format!("for {}: least privilege", self.asked.join(", ")),
+            (false, true) => format!(
+                "for {}: over-privileged, also grants {}",
+                self.asked.join(", "),
+                self.beyond.join(", ")
+            ),
+        }
+    }
+}
+
+/// Copy planning and saved purposes. The copy itself opens a value, so it is
+/// [`super::Values::for_copy`].
+#[derive(Debug)]
+pub struct Copies<'v> {
+    pub(super) store: &'v mut Store,
+    pub(super) inventory: &'v Inventory,
+    pub(super) settings: &'v ReminderSettings,
+}
+
+impl Copies<'_> {
     /// Works out which key a copy would use, without opening any value.
-    pub fn plan_copy(&self, request: &CopyRequest) -> Result<CopyPlan, TillError> {
+    pub fn plan(&self, request: &CopyRequest) -> Result<CopyPlan, TillError> {
         let asked = match request {
             CopyRequest::Key(name) => {
-                let key = self.find(name)?;
+                let key = self.inventory.find(name)?;
                 return Ok(self.finish_plan(CopyPlan {
                     key_name: key.name.clone(),
                     provider: key.provider.clone(),
@@ -97,7 +121,7 @@ impl Vault {
         };
         let request = parse_request(&asked)?;
         let asked: Vec<String> = request.iter().map(ToString::to_string).collect();
-        match pick(&self.inventory, &request, self.clock.now()) {
+        match pick(self.inventory, &request, self.store.now()) {
             Picked::Nothing { advice } => Err(TillError::InvalidInput { what: advice }),
             Picked::Chosen(choice) => {
                 let why = if choice.is_broader() {
@@ -114,7 +138,7 @@ impl Vault {
                         asked.join(", ")
                     )
                 };
-                let provider = self.find(&choice.name)?.provider.clone();
+                let provider = self.inventory.find(&choice.name)?.provider.clone();
                 Ok(self.finish_plan(CopyPlan {
                     key_name: choice.name.clone(),
                     provider,
@@ -130,7 +154,13 @@ impl Vault {
 
     /// Adds the overdue warning to a plan.
     fn finish_plan(&self, mut plan: CopyPlan) -> CopyPlan {
-        plan.overdue = self.due_items().iter().any(|item| {
+        let due = reminders::due_items(
+            self.inventory,
+            self.settings,
+            self.store.now(),
+            &chrono::Local,
+        );
+        plan.overdue = due.iter().any(|item| {
             item.name == plan.key_name
                 && matches!(item.state, DueState::Overdue | DueState::Expired)
         });
@@ -140,41 +170,12 @@ impl Vault {
         plan
     }
 
-    /// Opens the planned key's value for the clipboard and audits the copy. A broader
-    /// key is refused unless `allow_broader` says the person agreed.
-    pub fn take_for_copy(
-        &mut self,
-        plan: &CopyPlan,
-        allow_broader: bool,
-    ) -> Result<SecretString, TillError> {
-        if plan.broader && !allow_broader {
-            return Err(TillError::InvalidInput {
-                what: format!("{}; confirm to copy it anyway", plan.why),
-            });
-        }
-        let mut meta = self.find(&plan.key_name)?.clone();
-        let value = self.open_value(&meta)?;
-        let detail = match (plan.asked.is_empty(), plan.broader) {
-            (true, _) => "by name".to_owned(),
-            (false, false) => format!("for {}: least privilege", plan.asked.join(", ")),
-            (false, true) => format!(
-                "for {}: over-privileged, also grants {}",
-                plan.asked.join(", "),
-                plan.beyond.join(", ")
-            ),
-        };
-        meta.last_copied_at = Some(self.clock.now());
-        self.save_meta(&meta, AuditAction::Copy, Some(detail), None)?;
-        Ok(value)
-    }
-
     /// The saved purposes, by name.
     pub fn purposes(&self) -> Result<Vec<Purpose>, TillError> {
-        let Some(text) = self.open_record_text(KIND_PURPOSES, PURPOSES_ID)? else {
-            return Ok(Vec::new());
-        };
-        serde_json::from_str(text.expose_secret())
-            .map_err(|e| self.corrupt(format!("the purposes: {e}")))
+        Ok(self
+            .store
+            .get(RecordKind::Purposes, PURPOSES_ID)?
+            .unwrap_or_default())
     }
 
     /// Saves (or replaces) a purpose; its scopes must parse and share one provider.
@@ -207,28 +208,14 @@ impl Vault {
     }
 
     fn write_purposes(&mut self, all: &[Purpose], detail: String) -> Result<(), TillError> {
-        let json = serde_json::to_string(all).map_err(|e| TillError::Internal {
-            what: e.to_string(),
-        })?;
-        let action = self.begin()?;
-        action.write_value(KIND_PURPOSES, PURPOSES_ID, &json, None)?;
-        action.audit(super::vault_event(AuditAction::Edit, Some(detail)))?;
+        let action = self.store.begin()?;
+        let dates = Dates {
+            created_at: action.now,
+            updated_at: action.now,
+            next_due_at: None,
+        };
+        action.put(RecordKind::Purposes, PURPOSES_ID, &all, dates)?;
+        action.audit(AuditDetails::vault(AuditAction::Edit, Some(detail)))?;
         action.commit()
-    }
-
-    /// Keys for the tray's Copy menu: pinned ones, then the most recently copied.
-    pub fn copy_shortlist(
-        &self,
-        recent: usize,
-    ) -> (Vec<&crate::model::KeyMeta>, Vec<&crate::model::KeyMeta>) {
-        let pinned: Vec<_> = self.inventory.iter().filter(|k| k.pinned).collect();
-        let mut copied: Vec<_> = self
-            .inventory
-            .iter()
-            .filter(|k| !k.pinned && k.last_copied_at.is_some())
-            .collect();
-        copied.sort_by_key(|k| std::cmp::Reverse(k.last_copied_at));
-        copied.truncate(recent);
-        (pinned, copied)
     }
 }

@@ -5,16 +5,17 @@
 //! and records the outcomes, each as one audited action.
 
 use chrono::{DateTime, Local, Utc};
-use rusqlite::{Connection, OpenFlags};
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{db_error, AuditAction, Vault, KIND_KEY, KIND_LEDGER};
+use super::inventory::{Inventory, Keys};
+use super::store::audit::{AuditAction, AuditDetails};
+use super::store::{Dates, RecordKind, Store};
+use super::values::CheckTicket;
+use super::Vault;
 use crate::error::TillError;
-use crate::model::{KeyMeta, KeyView, Verified};
+use crate::model::{KeyMeta, Verified};
 use crate::paths::TillPaths;
-use crate::reminders::due::earliest_deadline;
-use crate::reminders::{self, Announced, DueItem, Ledger, Plan, ReminderSettings};
+use crate::reminders::{self, Announced, Ledger, Plan, ReminderSettings};
 use crate::verify::{Check, Outcome};
 
 /// The ledger's record id (one per vault).
@@ -72,85 +73,44 @@ pub fn due_while_locked(paths: &TillPaths, now: DateTime<Utc>) -> Result<LockedD
     if !path.is_file() {
         return Ok(LockedDue::default());
     }
-    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| db_error(&path, e))?;
-    let (count, next): (i64, Option<String>) = conn
-        .query_row(
-            "SELECT COUNT(*) FILTER (WHERE next_due_at <= ?2),
-                    MIN(next_due_at) FILTER (WHERE next_due_at > ?2)
-             FROM records WHERE kind = ?1",
-            rusqlite::params![KIND_KEY, now.to_rfc3339()],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .map_err(|e| db_error(&path, e))?;
-    Ok(LockedDue {
-        due: usize::try_from(count).unwrap_or(0),
-        next_due_at: next
-            .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
-            .map(|at| at.with_timezone(&Utc)),
-    })
+    let (due, next_due_at) = Store::due_index(&path, now)?;
+    Ok(LockedDue { due, next_due_at })
 }
 
-impl Vault {
-    /// Uses these reminder policies from now on and brings the plaintext due index in
-    /// line with them (settings may have changed since the keys were written).
-    pub fn set_reminder_settings(&mut self, settings: ReminderSettings) -> Result<(), TillError> {
-        self.reminders = settings;
-        let dues: Vec<(String, Option<String>)> = self
-            .inventory
-            .iter()
-            .map(|k| (k.id.clone(), self.next_due(k).map(|d| d.to_rfc3339())))
-            .collect();
-        let action = self.begin()?;
-        for (id, due) in dues {
-            // Only rows whose due time changed are written: most opens change none.
-            action.execute(
-                "UPDATE records SET next_due_at = ?1
-                 WHERE id = ?2 AND kind = ?3 AND next_due_at IS NOT ?1",
-                rusqlite::params![due, id, KIND_KEY],
-            )?;
+/// Reminders: the announcement ledger, snoozes, audits and live checks.
+#[derive(Debug)]
+pub struct Reminders<'v> {
+    pub(super) store: &'v mut Store,
+    pub(super) inventory: &'v mut Inventory,
+    pub(super) settings: &'v ReminderSettings,
+}
+
+impl Reminders<'_> {
+    fn keys(&mut self) -> Keys<'_> {
+        Keys {
+            store: self.store,
+            inventory: self.inventory,
+            settings: self.settings,
         }
-        action.commit()
-    }
-
-    /// The reminder policies in use.
-    pub fn reminder_settings(&self) -> &ReminderSettings {
-        &self.reminders
-    }
-
-    /// The earliest deadline of a key, for the plaintext due index.
-    pub(super) fn next_due(&self, meta: &KeyMeta) -> Option<DateTime<Utc>> {
-        earliest_deadline(meta, &self.reminders, &Local)
-    }
-
-    /// A key as the window shows it, with its policy and due dates.
-    pub fn view(&self, meta: &KeyMeta) -> KeyView {
-        KeyView::new(meta, &self.reminders, &Local)
-    }
-
-    /// Everything upcoming or past due now, most urgent first.
-    pub fn due_items(&self) -> Vec<DueItem> {
-        reminders::due_items(&self.inventory, &self.reminders, self.clock.now(), &Local)
     }
 
     /// What to announce now and when to look again, given what was already announced.
-    pub fn plan_reminders(&self) -> Result<Plan, TillError> {
-        let ledger = self.reminder_ledger()?;
+    pub fn plan(&self) -> Result<Plan, TillError> {
+        let ledger = self.ledger()?;
         Ok(reminders::plan(
-            &self.inventory,
-            &self.reminders,
+            self.inventory,
+            self.settings,
             &ledger,
-            self.clock.now(),
+            self.store.now(),
             &Local,
         ))
     }
 
-    fn reminder_ledger(&self) -> Result<Ledger, TillError> {
-        let Some(text) = self.open_record_text(KIND_LEDGER, LEDGER_ID)? else {
-            return Ok(Ledger::default());
-        };
-        let stored: Vec<Announced> = serde_json::from_str(text.expose_secret())
-            .map_err(|e| self.corrupt(format!("the reminder ledger: {e}")))?;
+    fn ledger(&self) -> Result<Ledger, TillError> {
+        let stored: Vec<Announced> = self
+            .store
+            .get(RecordKind::Ledger, LEDGER_ID)?
+            .unwrap_or_default();
         Ok(Ledger::from_entries(stored))
     }
 
@@ -159,32 +119,34 @@ impl Vault {
         if announced.is_empty() {
             return Ok(());
         }
-        let mut ledger = self.reminder_ledger()?;
+        let mut ledger = self.ledger()?;
         for entry in announced {
             ledger.insert(entry.clone());
         }
         let stored: Vec<&Announced> = ledger
             .entries()
-            .filter(|e| self.inventory.iter().any(|k| k.id == e.key_id))
+            .filter(|e| self.inventory.by_id(&e.key_id).is_some())
             .collect();
-        let json = serde_json::to_string(&stored).map_err(|e| TillError::Internal {
-            what: e.to_string(),
-        })?;
-        let action = self.begin()?;
-        action.write_value(KIND_LEDGER, LEDGER_ID, &json, None)?;
+        let action = self.store.begin()?;
+        let dates = Dates {
+            created_at: action.now,
+            updated_at: action.now,
+            next_due_at: None,
+        };
+        action.put(RecordKind::Ledger, LEDGER_ID, &stored, dates)?;
         action.commit()
     }
 
     /// Holds a key's reminders until `until` ("Snooze 1 day").
     pub fn snooze(&mut self, name: &str, until: DateTime<Utc>) -> Result<KeyMeta, TillError> {
-        let mut meta = self.find(name)?.clone();
+        let mut meta = self.inventory.find(name)?.clone();
         meta.snoozed_until = Some(until);
-        meta.updated_at = self.clock.now();
+        meta.updated_at = self.store.now();
         let detail = format!(
             "reminders held until {}",
             until.format("%Y-%m-%d %H:%M UTC")
         );
-        self.save_meta(&meta, AuditAction::Snooze, Some(detail), None)?;
+        self.keys().save(&meta, AuditAction::Snooze, Some(detail))?;
         Ok(meta)
     }
 
@@ -204,22 +166,21 @@ impl Vault {
         let mut meta = self.complete_audit(name, detail)?;
         if !review.still_needed {
             meta.status = crate::model::KeyStatus::Retiring;
-            self.save_meta(
+            self.keys().save(
                 &meta,
                 AuditAction::Edit,
                 Some("marked retiring: no longer needed (audit review)".into()),
-                None,
             )?;
         }
         Ok(meta)
     }
 
     fn complete_audit(&mut self, name: &str, detail: String) -> Result<KeyMeta, TillError> {
-        let mut meta = self.find(name)?.clone();
-        let now = self.clock.now();
+        let mut meta = self.inventory.find(name)?.clone();
+        let now = self.store.now();
         meta.last_audited_at = Some(now);
         meta.updated_at = now;
-        self.save_meta(&meta, AuditAction::Audit, Some(detail), None)?;
+        self.keys().save(&meta, AuditAction::Audit, Some(detail))?;
         Ok(meta)
     }
 
@@ -231,27 +192,33 @@ impl Vault {
                 what: "say why the audit is skipped: the reason goes in the audit log".into(),
             });
         }
-        let meta = self.find(name)?.clone();
-        self.record(
+        let meta = self.inventory.find(name)?.clone();
+        let action = self.store.begin()?;
+        action.audit(AuditDetails::key(
             AuditAction::Audit,
-            Some(&meta),
+            &meta,
             Some(format!("audit skipped: {reason}")),
-        )
+        ))?;
+        action.commit()
     }
 
-    /// A key's value and provider for a live check. The caller must report the outcome
-    /// with [`Vault::record_check`], which is what the audit log records.
-    pub fn value_for_check(&self, name: &str) -> Result<(KeyMeta, SecretString), TillError> {
-        let meta = self.find(name)?.clone();
-        let value = self.open_value(&meta)?;
-        Ok((meta, value))
-    }
-
-    /// Records a live check of the key's current value. During a rotation runbook a live
-    /// new key (or one Till cannot check) moves the runbook on.
-    pub fn record_check(&mut self, name: &str, check: &Check) -> Result<KeyMeta, TillError> {
-        let mut meta = self.find(name)?.clone();
-        let now = self.clock.now();
+    /// Records a live check of the key's current value: this is the check's audit entry.
+    /// During a rotation runbook a live new key (or one Till cannot check) moves the
+    /// runbook on.
+    pub fn record_check(
+        &mut self,
+        ticket: CheckTicket,
+        check: &Check,
+    ) -> Result<KeyMeta, TillError> {
+        let CheckTicket { meta, value } = ticket;
+        drop(value);
+        // The key may have changed since the ticket was taken: record on what is current.
+        let mut meta = self
+            .inventory
+            .by_id(&meta.id)
+            .cloned()
+            .ok_or(TillError::KeyNotFound { name: meta.name })?;
+        let now = self.store.now();
         meta.last_verified = Some(Verified {
             at: now,
             outcome: check.outcome,
@@ -272,7 +239,7 @@ impl Vault {
                 detail.push_str("; rotation moves on to updating the deployed places");
             }
         }
-        self.save_meta(&meta, AuditAction::Verify, Some(detail), None)?;
+        self.keys().save(&meta, AuditAction::Verify, Some(detail))?;
         Ok(meta)
     }
 }

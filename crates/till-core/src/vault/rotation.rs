@@ -8,7 +8,8 @@
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{AuditAction, Vault};
+use super::inventory::Keys;
+use super::store::audit::AuditAction;
 use crate::error::TillError;
 use crate::model::{KeyMeta, RotationRun, RotationStep};
 
@@ -72,15 +73,17 @@ fn step_name(step: RotationStep) -> &'static str {
     }
 }
 
-impl Vault {
+/// The rotation runbook of the vault's keys (a handle from [`super::Vault::rotation`]).
+#[derive(Debug)]
+pub struct Runbook<'v> {
+    pub(super) keys: Keys<'v>,
+}
+
+impl Runbook<'_> {
     /// Takes one runbook step for the key `name` and records it.
-    pub fn rotation_step(
-        &mut self,
-        name: &str,
-        input: RotationInput,
-    ) -> Result<KeyMeta, TillError> {
-        let mut meta = self.find(name)?.clone();
-        let now = self.clock.now();
+    pub fn step(&mut self, name: &str, input: RotationInput) -> Result<KeyMeta, TillError> {
+        let mut meta = self.keys.inventory.find(name)?.clone();
+        let now = self.keys.store.now();
         if meta.rotation.is_none() && matches!(input, RotationInput::Start) {
             meta.rotation = Some(RotationRun {
                 started_at: now,
@@ -90,12 +93,8 @@ impl Vault {
                 places_updated: Vec::new(),
             });
             meta.updated_at = now;
-            self.save_meta(
-                &meta,
-                AuditAction::Rotation,
-                Some("runbook started".into()),
-                None,
-            )?;
+            self.keys
+                .save(&meta, AuditAction::Rotation, Some("runbook started".into()))?;
             return Ok(meta);
         }
         let Some(mut run) = meta.rotation.clone() else {
@@ -121,11 +120,10 @@ impl Vault {
                     ""
                 };
                 meta.updated_at = now;
-                self.save_meta(
+                self.keys.save(
                     &meta,
                     AuditAction::Rotation,
                     Some(format!("runbook left at \"{}\"{kept}", step_name(run.step))),
-                    None,
                 )?;
                 return Ok(meta);
             }
@@ -135,7 +133,7 @@ impl Vault {
             }
             RotationInput::Created => return Err(out_of_order(RotationStep::CreateNew)),
             RotationInput::Paste(value) if run.step <= RotationStep::PasteNew => {
-                return self.swap_value(
+                return self.keys.swap_value(
                     name,
                     value,
                     "rotation: new key pasted".into(),
@@ -194,14 +192,14 @@ impl Vault {
                     run.old_fingerprint,
                     run.new_fingerprint.as_deref().unwrap_or("?")
                 );
-                self.save_meta(&meta, AuditAction::Rotation, Some(detail), None)?;
+                self.keys.save(&meta, AuditAction::Rotation, Some(detail))?;
                 return Ok(meta);
             }
             RotationInput::Revoked => return Err(out_of_order(RotationStep::RevokeOld)),
         };
         meta.rotation = Some(run);
         meta.updated_at = now;
-        self.save_meta(&meta, AuditAction::Rotation, Some(detail), None)?;
+        self.keys.save(&meta, AuditAction::Rotation, Some(detail))?;
         Ok(meta)
     }
 }

@@ -4,4 +4,12 @@ import type { AuditAction } from "./AuditAction";
 /**
  * An opened entry, as shown to the user.
  */
-export type AuditEntry = { seq: bigint, at: string, action: AuditAction, key_name: string | null, detail: string | null, };
+export type AuditEntry = { seq: bigint, at: string, action: AuditAction, 
+/**
+ * The key's id (stable across renames), for a key's own history.
+ */
+key_id: string | null, 
+/**
+ * The key's name when the entry was written.
+ */
+key_name: string | null, detail: string | null, };

@@ -4,14 +4,15 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
-use super::{vault_event, AuditAction, Vault};
+use super::inventory::Inventory;
+use super::store::audit::{AuditAction, AuditDetails};
+use super::store::{Dates, RecordKind, Store};
 use crate::error::TillError;
 use crate::team::check::tick_key;
 use crate::team::{self, Compliance, FileProblem, TeamFile, Tick, Ticks};
 
-const KIND_TRAINING: &str = "training";
 const TEAM_FILE_ID: &str = "team-file";
 const TICKS_ID: &str = "checklist-ticks";
 const LESSONS_ID: &str = "lesson-progress";
@@ -40,22 +41,38 @@ pub fn team_file_error(problems: &[FileProblem]) -> TillError {
     }
 }
 
-impl Vault {
+/// Training state: the team file, checklist ticks, lessons and the walkthrough.
+#[derive(Debug)]
+pub struct Training<'v> {
+    pub(super) store: &'v mut Store,
+    pub(super) inventory: &'v Inventory,
+}
+
+impl Training<'_> {
     fn read_json<T: serde::de::DeserializeOwned + Default>(
         &self,
         id: &str,
     ) -> Result<T, TillError> {
-        match self.open_record_text(KIND_TRAINING, id)? {
-            Some(text) => serde_json::from_str(text.expose_secret())
-                .map_err(|e| self.corrupt(format!("{id}: {e}"))),
-            None => Ok(T::default()),
-        }
+        Ok(self
+            .store
+            .get(RecordKind::Training, id)?
+            .unwrap_or_default())
     }
 
-    fn write_training(&mut self, id: &str, text: &str, detail: String) -> Result<(), TillError> {
-        let action = self.begin()?;
-        action.write_value(KIND_TRAINING, id, text, None)?;
-        action.audit(vault_event(AuditAction::Edit, Some(detail)))?;
+    fn write_json<T: serde::Serialize>(
+        &mut self,
+        id: &str,
+        record: &T,
+        detail: String,
+    ) -> Result<(), TillError> {
+        let action = self.store.begin()?;
+        let dates = Dates {
+            created_at: action.now,
+            updated_at: action.now,
+            next_due_at: None,
+        };
+        action.put(RecordKind::Training, id, record, dates)?;
+        action.audit(AuditDetails::vault(AuditAction::Edit, Some(detail)))?;
         action.commit()
     }
 
@@ -69,13 +86,17 @@ impl Vault {
             file.policies.len(),
             file.checklists.len()
         );
-        self.write_training(TEAM_FILE_ID, text, detail)?;
+        let action = self.store.begin()?;
+        let text = SecretString::from(text.to_owned());
+        action.put_secret(RecordKind::Training, TEAM_FILE_ID, &text, None)?;
+        action.audit(AuditDetails::vault(AuditAction::Edit, Some(detail)))?;
+        action.commit()?;
         Ok(file)
     }
 
     /// The adopted team file, if any.
     pub fn team_file(&self) -> Result<Option<TeamFile>, TillError> {
-        let Some(text) = self.open_record_text(KIND_TRAINING, TEAM_FILE_ID)? else {
+        let Some(text) = self.store.secret(RecordKind::Training, TEAM_FILE_ID)? else {
             return Ok(None);
         };
         team::parse(text.expose_secret())
@@ -109,7 +130,7 @@ impl Vault {
                 key,
                 Tick {
                     by: by.to_owned(),
-                    at: self.clock.now(),
+                    at: self.store.now(),
                 },
             );
             format!("checklist '{checklist}': '{item}' ticked by {by}")
@@ -117,19 +138,16 @@ impl Vault {
             ticks.remove(&key);
             format!("checklist '{checklist}': '{item}' unticked")
         };
-        let json = serde_json::to_string(&ticks).map_err(|e| TillError::Internal {
-            what: e.to_string(),
-        })?;
-        self.write_training(TICKS_ID, &json, detail)
+        self.write_json(TICKS_ID, &ticks, detail)
     }
 
     /// Checks a team file against the inventory now.
     pub fn check_team(&self, file: &TeamFile) -> Result<Compliance, TillError> {
         Ok(team::check(
             file,
-            &self.inventory,
+            self.inventory,
             &self.checklist_ticks()?,
-            self.clock.now(),
+            self.store.now(),
         ))
     }
 
@@ -140,9 +158,6 @@ impl Vault {
 
     /// Saves the walkthrough's state; finishing or skipping is audited.
     pub fn set_onboarding(&mut self, state: &Onboarding) -> Result<(), TillError> {
-        let json = serde_json::to_string(state).map_err(|e| TillError::Internal {
-            what: e.to_string(),
-        })?;
         let detail = match (state.done, state.skipped) {
             (true, _) => "walkthrough finished".to_owned(),
             (_, true) => "walkthrough skipped".to_owned(),
@@ -151,7 +166,7 @@ impl Vault {
                 state.step.as_deref().unwrap_or("the start")
             ),
         };
-        self.write_training(ONBOARDING_ID, &json, detail)
+        self.write_json(ONBOARDING_ID, state, detail)
     }
 
     /// Completed lessons.
@@ -162,10 +177,7 @@ impl Vault {
     /// Records a lesson as completed.
     pub fn complete_lesson(&mut self, id: &str) -> Result<(), TillError> {
         let mut progress = self.lesson_progress()?;
-        progress.insert(id.to_owned(), self.clock.now());
-        let json = serde_json::to_string(&progress).map_err(|e| TillError::Internal {
-            what: e.to_string(),
-        })?;
-        self.write_training(LESSONS_ID, &json, format!("lesson '{id}' completed"))
+        progress.insert(id.to_owned(), self.store.now());
+        self.write_json(LESSONS_ID, &progress, format!("lesson '{id}' completed"))
     }
 }

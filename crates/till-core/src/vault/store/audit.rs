@@ -67,6 +67,28 @@ pub struct AuditDetails {
     pub detail: Option<String>,
 }
 
+impl AuditDetails {
+    /// An event about the vault itself (unlock, lock, settings).
+    pub fn vault(action: AuditAction, detail: Option<String>) -> Self {
+        Self {
+            action,
+            key_id: None,
+            key_name: None,
+            detail,
+        }
+    }
+
+    /// An event about one key: its id follows it across renames, its name is as it was.
+    pub fn key(action: AuditAction, meta: &crate::model::KeyMeta, detail: Option<String>) -> Self {
+        Self {
+            action,
+            key_id: Some(meta.id.clone()),
+            key_name: Some(meta.name.clone()),
+            detail,
+        }
+    }
+}
+
 /// An opened entry, as shown to the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -74,6 +96,9 @@ pub struct AuditEntry {
     pub seq: i64,
     pub at: DateTime<Utc>,
     pub action: AuditAction,
+    /// The key's id (stable across renames), for a key's own history.
+    pub key_id: Option<String>,
+    /// The key's name when the entry was written.
     pub key_name: Option<String>,
     pub detail: Option<String>,
 }
@@ -184,6 +209,7 @@ pub fn open_row(keys: &SubKeys, row: &AuditRow) -> Option<AuditEntry> {
             .ok()?
             .with_timezone(&Utc),
         action: details.action,
+        key_id: details.key_id,
         key_name: details.key_name,
         detail: details.detail,
     })
