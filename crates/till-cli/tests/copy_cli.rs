@@ -20,11 +20,19 @@ const ADMIN: &str = "ghp_ADMIN000000000000000000000000000000";
 /// One clipboard per display: the tests take turns.
 static CLIPBOARD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// The clipboard to ourselves, or `None` (skip) without a display.
+/// The clipboard to ourselves. Without a display these tests cannot check anything, so
+/// they fail loudly instead of passing vacuously, unless skipping was asked for by name.
 fn clipboard_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
     if std::env::var_os("DISPLAY").is_none() {
-        eprintln!("skipped: no DISPLAY (run inside scripts/lib/desktop-session.sh)");
-        return None;
+        if std::env::var_os("TILL_SKIP_DESKTOP_TESTS").is_some() {
+            eprintln!("skipped: no DISPLAY and TILL_SKIP_DESKTOP_TESTS is set");
+            return None;
+        }
+        panic!(
+            "no DISPLAY: the copy tests need a real X11 clipboard. Run them through \
+             scripts/test (or scripts/lib/desktop-session.sh cargo test), or set \
+             TILL_SKIP_DESKTOP_TESTS=1 to skip them knowingly"
+        );
     }
     Some(CLIPBOARD.lock().unwrap_or_else(|p| p.into_inner()))
 }
