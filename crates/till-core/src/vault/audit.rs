@@ -76,6 +76,8 @@ pub struct AuditEntry {
     pub action: AuditAction,
     pub key_name: Option<String>,
     pub detail: Option<String>,
+    /// The key's id, which survives a rename (history is found by it).
+    pub key_id: Option<String>,
 }
 
 /// A stored row, as read from the database.
@@ -186,6 +188,7 @@ pub fn open_row(keys: &SubKeys, row: &AuditRow) -> Option<AuditEntry> {
         action: details.action,
         key_name: details.key_name,
         detail: details.detail,
+        key_id: details.key_id,
     })
 }
 

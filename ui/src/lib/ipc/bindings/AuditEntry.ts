@@ -4,4 +4,8 @@ import type { AuditAction } from "./AuditAction";
 /**
  * An opened entry, as shown to the user.
  */
-export type AuditEntry = { seq: bigint, at: string, action: AuditAction, key_name: string | null, detail: string | null, };
+export type AuditEntry = { seq: bigint, at: string, action: AuditAction, key_name: string | null, detail: string | null, 
+/**
+ * The key's id, which survives a rename (history is found by it).
+ */
+key_id: string | null, };
