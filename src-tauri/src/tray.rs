@@ -109,7 +109,11 @@ impl TrayView {
     /// panel re-read it (and some re-register the item), so unchanged ticks leave it be.
     fn menu_signature(&self) -> String {
         let names: Vec<&str> = self.due.iter().map(|d| d.headline.as_str()).collect();
-        let copy: Vec<&str> = self.copy.iter().map(|e| e.id.as_str()).collect();
+        let copy: Vec<String> = self
+            .copy
+            .iter()
+            .map(|e| format!("{}={}", e.id, e.label))
+            .collect();
         format!(
             "{:?}|{}|{}|{}|{}",
             self.vault,
