@@ -45,6 +45,9 @@ const COMMANDS: &[&str] = &[
     "onboarding_state",
     "save_onboarding",
     "team_report_markdown",
+    "search_keys",
+    "key_audit_history",
+    "rotation_runbook",
 ];
 
 fn main() {

@@ -11,18 +11,17 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tauri::{AppHandle, Manager};
+use till_core::shortlist;
 use till_core::vault::{due_while_locked, Vault};
 
 use crate::notifications;
-use crate::state::{AppState, CopyMenu, DueSummary};
+use crate::state::{AppState, DueSummary};
 use crate::tray;
 
 /// The longest sleep between looks at the wall clock (resume and clock-change detection).
 const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(60);
 /// A wall clock that moved this much more (or less) than the monotonic clock jumped.
 const JUMP: Duration = Duration::from_secs(5);
-/// How many recently copied keys the tray's Copy menu lists.
-const RECENT_COPIES: usize = 5;
 /// When notifications cannot be shown (no daemon), try again after this long.
 const RETRY_NOTIFY_AFTER: Duration = Duration::from_secs(300);
 
@@ -109,27 +108,18 @@ fn tick(app: &AppHandle, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     }
     let copy = state
         .with_open_vault(|vault| {
-            let (pinned, recent) = vault.keys().copy_shortlist(RECENT_COPIES);
-            let names = |keys: Vec<&till_core::model::KeyMeta>| {
-                keys.into_iter().map(|k| k.name.clone()).collect()
-            };
-            Ok(CopyMenu {
-                pinned: names(pinned),
-                recent: names(recent),
-                purposes: vault
-                    .copies()
-                    .purposes()?
-                    .into_iter()
-                    .map(|p| p.name)
-                    .collect(),
-            })
+            let purposes = vault.copies().purposes()?;
+            Ok(shortlist::copy_menu(
+                vault.keys(),
+                &purposes,
+                shortlist::RECENT_COPIES,
+            ))
         })
         .and_then(Result::ok)
         .unwrap_or_default();
     tracing::debug!(
         due = plan.items.len(),
-        pinned = copy.pinned.len(),
-        purposes = copy.purposes.len(),
+        copy_entries = copy.len(),
         next = ?next_wake,
         "reminders and copy menu checked"
     );

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use till_core::clock::{clock_from_env, Clock};
 use till_core::reminders::DueItem;
 use till_core::settings::Settings;
+use till_core::shortlist::CopyMenuEntry;
 use till_core::vault::Vault;
 use till_core::{AppStatus, IpcError, TillError, TillPaths};
 
@@ -27,13 +28,8 @@ pub enum DueSummary {
     Open { items: Vec<DueItem>, copy: CopyMenu },
 }
 
-/// The tray's Copy menu: key and purpose names.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CopyMenu {
-    pub pinned: Vec<String>,
-    pub recent: Vec<String>,
-    pub purposes: Vec<String>,
-}
+/// The tray's Copy menu, as core lists it (ids and labels, in order).
+pub type CopyMenu = Vec<CopyMenuEntry>;
 
 /// Wakes the reminder scheduler early (the vault changed, it was unlocked or locked).
 #[derive(Debug, Default)]
@@ -197,6 +193,19 @@ impl AppState {
         // Anything may have changed a deadline: the scheduler looks again.
         self.wakeup.poke();
         result
+    }
+
+    /// Runs a read-only `action` (a search as you type) on the open vault, or fails with
+    /// `locked`. It counts as a user action but does not wake the scheduler: nothing
+    /// changed.
+    pub fn with_vault_read<T>(
+        &self,
+        action: impl FnOnce(&mut Vault) -> Result<T, TillError>,
+    ) -> Result<T, IpcError> {
+        self.touch();
+        let mut slot = self.slot();
+        let vault = slot.as_mut().ok_or(TillError::VaultLocked)?;
+        action(vault).map_err(IpcError::from)
     }
 
     /// Runs `action` on the open vault without counting as a user action (the idle timer

@@ -3,14 +3,15 @@
 //! The icon says locked, all good or attention at a glance; the "Due (N)" submenu lists
 //! the keys past a deadline, and a click opens that key. While locked the tray knows only
 //! how many keys are due (from the vault's plaintext due times), never which. "Copy key"
-//! lists pinned keys, recent copies and saved purposes. The menu is
-//! rebuilt whenever the scheduler looks again, so it always matches the vault.
+//! lists pinned keys, recent copies and saved purposes, as core's `shortlist` orders and
+//! labels them. The menu is rebuilt whenever the scheduler looks again, so it always matches the vault.
 
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 use till_core::reminders::{DueItem, DueState};
+use till_core::shortlist;
 use till_core::vault::CopyRequest;
 use till_core::VaultState;
 
@@ -31,10 +32,7 @@ mod item {
     pub const DUE_NONE: &str = "due-none";
     /// Followed by the key's name.
     pub const DUE_KEY: &str = "due-key:";
-    /// Followed by the key's name.
-    pub const COPY_KEY: &str = "copy-key:";
-    /// Followed by the purpose's name.
-    pub const COPY_PURPOSE: &str = "copy-purpose:";
+    // Copy entries' ids come from core (`shortlist::COPY_KEY_ID`, `COPY_PURPOSE_ID`).
     pub const COPY_NONE: &str = "copy-none";
 }
 
@@ -111,12 +109,18 @@ impl TrayView {
     /// panel re-read it (and some re-register the item), so unchanged ticks leave it be.
     fn menu_signature(&self) -> String {
         let names: Vec<&str> = self.due.iter().map(|d| d.headline.as_str()).collect();
+        let copy: Vec<String> = self
+            .copy
+            .iter()
+            .map(|e| format!("{}={}", e.id, e.label))
+            .collect();
         format!(
-            "{:?}|{}|{}|{}",
+            "{:?}|{}|{}|{}|{}",
             self.vault,
             self.due_count,
             self.upcoming,
-            names.join("\n")
+            names.join("\n"),
+            copy.join("\n")
         )
     }
 
@@ -171,41 +175,22 @@ impl TrayView {
         })
     }
 
-    /// "Copy key": pinned keys, recent copies and saved purposes.
+    /// "Copy key": the entries core listed, or a hint when there are none.
     fn copy_entries(&self, app: &AppHandle) -> tauri::Result<Vec<MenuItem<Wry>>> {
-        let entry =
-            |id: String, label: String| MenuItem::with_id(app, id, label, true, None::<&str>);
-        let mut entries = Vec::new();
-        for name in &self.copy.pinned {
-            entries.push(entry(format!("{}{name}", item::COPY_KEY), name.clone())?);
-        }
-        for name in &self.copy.recent {
-            entries.push(entry(
-                format!("{}{name}", item::COPY_KEY),
-                format!("{name} (recent)"),
-            )?);
-        }
-        for name in &self.copy.purposes {
-            entries.push(entry(
-                format!("{}{name}", item::COPY_PURPOSE),
-                format!("For {name}"),
-            )?);
-        }
-        if entries.is_empty() {
-            let hint = if self.vault == VaultState::Unlocked {
-                "Pin keys or save purposes to copy from here"
-            } else {
-                "Unlock Till to copy keys"
-            };
-            entries.push(MenuItem::with_id(
+        if self.copy.is_empty() {
+            let hint = shortlist::copy_menu_hint(self.vault == VaultState::Unlocked);
+            return Ok(vec![MenuItem::with_id(
                 app,
                 item::COPY_NONE,
                 hint,
                 false,
                 None::<&str>,
-            )?);
+            )?]);
         }
-        Ok(entries)
+        self.copy
+            .iter()
+            .map(|e| MenuItem::with_id(app, e.id.as_str(), e.label.as_str(), true, None::<&str>))
+            .collect()
     }
 
     fn due_label(&self) -> String {
@@ -318,10 +303,8 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
             if let Some(name) = other.strip_prefix(item::DUE_KEY) {
                 let name = name.to_owned();
                 windows::show_at(app, Route::Key { name, panel: None });
-            } else if let Some(name) = other.strip_prefix(item::COPY_KEY) {
-                copy_from_tray(app, CopyRequest::Key(name.to_owned()));
-            } else if let Some(name) = other.strip_prefix(item::COPY_PURPOSE) {
-                copy_from_tray(app, CopyRequest::Purpose(name.to_owned()));
+            } else if let Some(request) = shortlist::copy_request_for(other) {
+                copy_from_tray(app, request);
             } else {
                 tracing::warn!(id = other, "unknown tray menu item");
             }

@@ -107,7 +107,7 @@ pub fn export(context: &Context, args: ExportArgs) -> Result<(), TillError> {
                     key.last_rotated_at.to_rfc3339(),
                     key.next_rotation_due.to_rfc3339(),
                     date(key.expires_at),
-                    format!("{:?}", key.status).to_lowercase(),
+                    key.status.to_string(),
                 ])
                 .map_err(csv_error)?;
         }

@@ -53,6 +53,9 @@ enum Command {
     Edit(keys::EditArgs),
     /// List keys (names, providers, fingerprints and dates; never values).
     List {
+        /// Only keys matching this (Till's search: name, provider, environment, owner,
+        /// purpose, scopes, tags; letters in order), best first.
+        query: Option<String>,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -154,7 +157,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Passwd => init::change_password(&context).map(|()| ExitCode::SUCCESS),
         Command::Add(args) => keys::add(&context, args).map(|()| ExitCode::SUCCESS),
         Command::Edit(args) => keys::edit(&context, args).map(|()| ExitCode::SUCCESS),
-        Command::List { json } => keys::list(&context, json).map(|()| ExitCode::SUCCESS),
+        Command::List { query, json } => {
+            keys::list(&context, query.as_deref(), json).map(|()| ExitCode::SUCCESS)
+        }
         Command::Get { name } => keys::get(&context, &name).map(|()| ExitCode::SUCCESS),
         Command::Rm { name } => keys::remove(&context, &name).map(|()| ExitCode::SUCCESS),
         Command::Export(args) => backup::export(&context, args).map(|()| ExitCode::SUCCESS),

@@ -121,12 +121,15 @@ impl From<KeyView> for ListedKey {
 }
 
 /// `till list`.
-pub fn list(context: &Context, json: bool) -> Result<(), TillError> {
+pub fn list(context: &Context, query: Option<&str>, json: bool) -> Result<(), TillError> {
     let stdin = Stdin::read(context, false)?;
     let vault = open_vault(context, &stdin)?;
-    let keys: Vec<ListedKey> = vault
-        .keys()
-        .iter()
+    let found: Vec<&till_core::model::KeyMeta> = match query {
+        Some(query) => till_core::search::rank(vault.keys(), query),
+        None => vault.keys().iter().collect(),
+    };
+    let keys: Vec<ListedKey> = found
+        .into_iter()
         .map(|k| ListedKey::from(vault.view(k)))
         .collect();
     if json {

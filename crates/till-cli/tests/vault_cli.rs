@@ -53,6 +53,12 @@ fn init_add_list_get_rm_and_log_work_as_documented() {
     assert_eq!(key["next_rotation_due"], "2027-02-25T09:00:00Z");
     assert_eq!(key["status"], "active");
     assert!(!stdout(&home.with_password(&["list", "--json"], "")).contains("51Habcdefghij"));
+    // `till list QUERY` uses core's search (the owner matches here).
+    let found: serde_json::Value =
+        serde_json::from_str(&stdout(&home.with_password(&["list", "ADA", "--json"], ""))).unwrap();
+    assert_eq!(found[0]["name"], "Stripe billing");
+    let none = stdout(&home.with_password(&["list", "zzz-nothing", "--json"], ""));
+    assert_eq!(none.trim(), "[]");
 
     let got = home.with_password(&["get", "Stripe billing"], "");
     assert_eq!(stdout(&got), "rk_live_51Habcdefghijklmnop9XyZ\n");
@@ -332,6 +338,12 @@ fn an_encrypted_backup_restores_into_a_new_vault_and_a_csv_holds_no_values() {
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.starts_with("name,provider,environment"), "{text}");
     assert!(text.contains("Claude,generic,prod"), "{text}");
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|row| row.ends_with(",active")),
+        "status from KeyStatus's name: {text}"
+    );
     assert!(!text.contains("backup-me"), "{text}");
 
     let other = Home::new();

@@ -28,6 +28,23 @@ pub enum KeyStatus {
     Revoked,
 }
 
+impl KeyStatus {
+    /// The status's name, as shown, exported and sent over IPC.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Retiring => "retiring",
+            Self::Revoked => "revoked",
+        }
+    }
+}
+
+impl std::fmt::Display for KeyStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A key's metadata: everything but its value. Sealed at rest; the window gets a
 /// [`KeyView`] instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, zeroize::Zeroize)]
@@ -171,16 +188,11 @@ pub struct KeyChanges {
 }
 
 impl KeyMeta {
-    /// True if `query` (lower-cased) appears in the name, provider, environment, owner,
-    /// a scope or a tag.
+    /// True if `query` matches the key by Till's one search ([`crate::search`]): every
+    /// word in its name, provider, environment, owner, purpose, scopes or tags, letters in
+    /// order.
     pub fn matches(&self, query: &str) -> bool {
-        let hit = |text: &str| text.to_lowercase().contains(query);
-        hit(&self.name)
-            || hit(&self.provider)
-            || hit(&self.environment)
-            || self.owner.as_deref().is_some_and(hit)
-            || self.scopes.iter().any(|s| hit(s))
-            || self.tags.iter().any(|t| hit(t))
+        crate::search::matches(self, query)
     }
 }
 
@@ -218,11 +230,22 @@ pub struct KeyView {
     pub last_copied_at: Option<DateTime<Utc>>,
     pub fingerprint: String,
     pub history: Vec<RetiredValue>,
+    /// Until when the last replaced value can be rolled back to, by Till's clock
+    /// (`None`: nothing to roll back to).
+    pub rollback_until: Option<DateTime<Utc>>,
+    pub can_roll_back: bool,
 }
 
 impl KeyView {
-    /// The view of `k` under these reminder settings, with due dates in `tz`.
-    pub fn new<Tz: TimeZone>(k: &KeyMeta, settings: &ReminderSettings, tz: &Tz) -> Self {
+    /// The view of `k` under these reminder settings at `now` (Till's clock), with due
+    /// dates in `tz`.
+    pub fn new<Tz: TimeZone>(
+        k: &KeyMeta,
+        settings: &ReminderSettings,
+        now: DateTime<Utc>,
+        tz: &Tz,
+    ) -> Self {
+        let rollback_until = crate::runbook::rollback_until(&k.history, now);
         let policy = settings.policy_for(k);
         let after = |from: DateTime<Utc>, days: u32| add_days(from, i64::from(days), tz);
         Self {
@@ -258,6 +281,8 @@ impl KeyView {
             last_copied_at: k.last_copied_at,
             fingerprint: k.fingerprint.clone(),
             history: k.history.clone(),
+            rollback_until,
+            can_roll_back: rollback_until.is_some(),
         }
     }
 }
@@ -497,6 +522,40 @@ mod tests {
         assert!(err.to_string().contains("over the 64 KiB limit"), "{err}");
         let err = value_from_bytes(b"\n".to_vec()).unwrap_err();
         assert!(err.to_string().contains("empty"), "{err}");
+    }
+
+    #[test]
+    fn status_names_match_the_wire_names() {
+        for status in [KeyStatus::Active, KeyStatus::Retiring, KeyStatus::Revoked] {
+            let wire = serde_json::to_string(&status).unwrap();
+            assert_eq!(wire, format!("\"{}\"", status.as_str()));
+            assert_eq!(status.to_string(), status.as_str());
+        }
+        assert_eq!(KeyStatus::Retiring.to_string(), "retiring");
+    }
+
+    #[test]
+    fn view_offers_a_rollback_only_inside_the_window() {
+        let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
+        let mut key = tests_support::key("k", "openai", "dev");
+        key.history.push(RetiredValue {
+            fingerprint: "sk-…old1".into(),
+            retired_at: at("2026-02-01T00:00:00Z"),
+            keep_until: at("2026-02-08T00:00:00Z"),
+            value_hmac: String::new(),
+        });
+        let settings = ReminderSettings::default();
+        let cases = [
+            ("2026-02-02T00:00:00Z", true),
+            ("2026-02-07T23:59:59Z", true),
+            ("2026-02-08T00:00:00Z", false),
+            ("2027-01-01T00:00:00Z", false),
+        ];
+        for (now, open) in cases {
+            let view = KeyView::new(&key, &settings, at(now), &Utc);
+            assert_eq!(view.can_roll_back, open, "at {now}");
+            assert_eq!(view.rollback_until.is_some(), open, "at {now}");
+        }
     }
 
     #[test]

@@ -183,31 +183,6 @@ fn purposes_are_saved_sealed_survive_a_reopen_and_plan_like_their_scopes() {
     assert!(err.to_string().contains("no purpose named"), "{err}");
 }
 
-#[test]
-fn a_key_keeps_its_audit_history_by_id_across_a_rename() {
-    let (_root, _paths, mut vault) = vault_with_github_keys();
-    let id = vault.keys().find("CI read").unwrap().id.clone();
-    vault
-        .keys_mut()
-        .edit(
-            "CI read",
-            till_core::model::KeyChanges {
-                name: Some("CI checkout".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    let history: Vec<_> = vault
-        .audit_log()
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.key_id.as_deref() == Some(id.as_str()))
-        .collect();
-    assert_eq!(history.len(), 2, "{history:?}");
-    assert_eq!(history[0].key_name.as_deref(), Some("CI read"));
-    assert_eq!(history[1].key_name.as_deref(), Some("CI checkout"));
-}
-
 #[cfg(unix)]
 #[test]
 fn the_vault_file_is_readable_by_its_owner_alone() {

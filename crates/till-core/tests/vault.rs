@@ -764,3 +764,44 @@ fn editing_replacing_and_rolling_back_keep_a_history() {
         .unwrap();
     assert_eq!(kept, 0, "the expired previous value was deleted at unlock");
 }
+
+#[test]
+fn a_renamed_key_keeps_its_audit_history() {
+    let f = fixture();
+    let mut vault = create(&f, false);
+    let key = vault
+        .keys_mut()
+        .add(new_key("Stripe", "sk_live_0123456789abcdefghij"))
+        .unwrap();
+    vault
+        .keys_mut()
+        .add(new_key("Other", "other-value-0123456789"))
+        .unwrap();
+    vault
+        .values()
+        .open("Stripe", ValueUse::Reveal("test".into()))
+        .unwrap();
+    let changes = till_core::model::KeyChanges {
+        name: Some("Stripe live".into()),
+        ..Default::default()
+    };
+    vault.keys_mut().edit("Stripe", changes).unwrap();
+    // A new key under the old name is a different key with its own history.
+    vault
+        .keys_mut()
+        .add(new_key("Stripe", "sk_test_0123456789abcdefghij"))
+        .unwrap();
+
+    let history = till_core::history::key_history(vault.audit_log().unwrap(), &key.id);
+    let actions: Vec<AuditAction> = history.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [AuditAction::Edit, AuditAction::Reveal, AuditAction::Create],
+        "newest first, from before and after the rename"
+    );
+    assert_eq!(history[0].key_name.as_deref(), Some("Stripe live"));
+    assert_eq!(history[2].key_name.as_deref(), Some("Stripe"));
+    assert!(history
+        .iter()
+        .all(|e| e.key_id.as_deref() == Some(key.id.as_str())));
+}

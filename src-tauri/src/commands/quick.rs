@@ -1,58 +1,24 @@
-//! Commands of the quick-search window: what can be copied, and closing it.
+//! Commands of the quick-search window: what matches what was typed, and closing it.
 
-use serde::Serialize;
 use tauri::{AppHandle, State};
-use ts_rs::TS;
+use till_core::shortlist::{self, QuickItem, QUICK_LIMIT};
 
 use crate::error::CommandResult;
 use crate::state::AppState;
 use crate::{quick, windows};
 
-/// One thing quick search can copy: a key by name, or a purpose's narrowest key.
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct QuickItem {
-    /// "key" or "purpose".
-    pub kind: String,
-    pub name: String,
-    pub provider: String,
-    pub scopes: Vec<String>,
-    pub environment: Option<String>,
-    pub pinned: bool,
-}
-
-/// Keys and purposes to search, pinned keys first. Names and scopes only.
+/// The keys and purposes matching `query`, best first (all of them, pinned first, for a
+/// blank query). Names and scopes only; core builds and ranks the list.
 #[tauri::command]
-pub fn quick_items(state: State<'_, AppState>) -> CommandResult<Vec<QuickItem>> {
-    state.with_vault(|vault| {
-        let mut items: Vec<QuickItem> = vault
-            .copies()
-            .purposes()?
-            .into_iter()
-            .map(|p| QuickItem {
-                kind: "purpose".into(),
-                provider: p.provider().to_owned(),
-                name: p.name,
-                scopes: p.scopes,
-                environment: None,
-                pinned: false,
-            })
-            .collect();
-        let mut keys: Vec<&till_core::model::KeyMeta> = vault
-            .keys()
-            .iter()
-            .filter(|k| k.status == till_core::model::KeyStatus::Active)
-            .collect();
-        keys.sort_by_key(|k| !k.pinned);
-        items.extend(keys.into_iter().map(|k| QuickItem {
-            kind: "key".into(),
-            name: k.name.clone(),
-            provider: k.provider.clone(),
-            scopes: k.scopes.clone(),
-            environment: Some(k.environment.clone()),
-            pinned: k.pinned,
-        }));
-        Ok(items)
+pub fn quick_items(state: State<'_, AppState>, query: String) -> CommandResult<Vec<QuickItem>> {
+    state.with_vault_read(|vault| {
+        let purposes = vault.copies().purposes()?;
+        Ok(shortlist::quick_search(
+            vault.keys(),
+            &purposes,
+            &query,
+            QUICK_LIMIT,
+        ))
     })
 }
 

@@ -7,8 +7,9 @@
 use secrecy::SecretString;
 use tauri::{AppHandle, Manager, State};
 use till_core::catalog;
-use till_core::model::KeyView;
+use till_core::model::{KeyView, RotationStep};
 use till_core::reminders::DueItem;
+use till_core::runbook::{self, Runbook};
 use till_core::vault::{AuditReview, RotationAction, RotationInput};
 use till_core::{IpcError, TillError};
 
@@ -20,6 +21,13 @@ use crate::windows::Route;
 #[tauri::command]
 pub fn due_items(state: State<'_, AppState>) -> CommandResult<Vec<DueItem>> {
     state.with_vault(|vault| Ok(vault.due_items()))
+}
+
+/// The rotation runbook's steps and wording, marked against `current` (the step a
+/// rotation is at), and the rollback window. Needs no vault: core's wording only.
+#[tauri::command]
+pub fn rotation_runbook(current: Option<RotationStep>) -> Runbook {
+    runbook::runbook(current)
 }
 
 /// Holds a key's reminders for `days` days.

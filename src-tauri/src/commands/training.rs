@@ -3,6 +3,7 @@
 use serde::Serialize;
 use tauri::State;
 use till_core::lessons::{self, Lesson};
+use till_core::onboarding::{self, Walkthrough};
 use till_core::team::{self, Compliance};
 use till_core::vault::Onboarding;
 use till_core::TillError;
@@ -95,10 +96,17 @@ pub fn tick_checklist_item(
     state.with_vault(|vault| vault.training().tick_item(&checklist, &item, &by, ticked))
 }
 
-/// Where the first-run walkthrough stands.
+/// Where the first-run walkthrough stands and whether it shows now (core decides); with
+/// `restart` (Help → Walkthrough) it shows from the first step.
 #[tauri::command]
-pub fn onboarding_state(state: State<'_, AppState>) -> CommandResult<Onboarding> {
-    state.with_vault(|vault| vault.training().onboarding())
+pub fn onboarding_state(state: State<'_, AppState>, restart: bool) -> CommandResult<Walkthrough> {
+    state.with_vault_read(|vault| {
+        Ok(onboarding::walkthrough(
+            vault.training().onboarding()?,
+            vault.keys().len(),
+            restart,
+        ))
+    })
 }
 
 /// Saves the walkthrough's progress (a step reached, skipped, finished, or restarted).

@@ -142,6 +142,21 @@ pub fn delete_key(state: State<'_, AppState>, name: String) -> CommandResult<()>
     state.with_vault(|vault| vault.keys_mut().remove(&name).map(|_| ()))
 }
 
+/// The ids of the keys matching `query`, best first (Till's one search, in core).
+#[tauri::command]
+pub fn search_keys(state: State<'_, AppState>, query: String) -> CommandResult<Vec<String>> {
+    state.with_vault_read(|vault| {
+        let found = till_core::search::rank(vault.keys(), &query);
+        Ok(found.into_iter().map(|key| key.id.clone()).collect())
+    })
+}
+
+/// One key's audit history by its id (a rename keeps it), newest first.
+#[tauri::command]
+pub fn key_audit_history(state: State<'_, AppState>, id: String) -> CommandResult<Vec<AuditEntry>> {
+    state.with_vault_read(|vault| Ok(till_core::history::key_history(vault.audit_log()?, &id)))
+}
+
 /// The audit log, newest first.
 #[tauri::command]
 pub fn audit_log(state: State<'_, AppState>) -> CommandResult<Vec<AuditEntry>> {

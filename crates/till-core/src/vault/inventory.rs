@@ -90,23 +90,9 @@ impl Inventory {
         self.keys.iter().find(|k| k.id == id)
     }
 
-    /// Keys whose name, provider, environment, owner, scopes or tags contain `query`.
+    /// Keys matching `query`, best match first (see [`crate::search`]).
     pub fn search(&self, query: &str) -> Vec<&KeyMeta> {
-        let query = query.trim().to_lowercase();
-        self.keys.iter().filter(|k| k.matches(&query)).collect()
-    }
-
-    /// Keys for the tray's Copy menu: pinned ones, then the most recently copied.
-    pub fn copy_shortlist(&self, recent: usize) -> (Vec<&KeyMeta>, Vec<&KeyMeta>) {
-        let pinned: Vec<_> = self.keys.iter().filter(|k| k.pinned).collect();
-        let mut copied: Vec<_> = self
-            .keys
-            .iter()
-            .filter(|k| !k.pinned && k.last_copied_at.is_some())
-            .collect();
-        copied.sort_by_key(|k| std::cmp::Reverse(k.last_copied_at));
-        copied.truncate(recent);
-        (pinned, copied)
+        crate::search::rank(&self.keys, query)
     }
 
     fn put(&mut self, meta: KeyMeta) {

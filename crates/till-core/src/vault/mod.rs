@@ -146,7 +146,7 @@ impl Vault {
 
     /// A key as the window shows it, with its policy and due dates.
     pub fn view(&self, meta: &KeyMeta) -> KeyView {
-        KeyView::new(meta, &self.reminders, &Local)
+        KeyView::new(meta, &self.reminders, self.store.now(), &Local)
     }
 
     /// Everything upcoming or past due now, most urgent first.

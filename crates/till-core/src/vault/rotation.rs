@@ -12,6 +12,7 @@ use super::inventory::Keys;
 use super::store::audit::AuditAction;
 use crate::error::TillError;
 use crate::model::{KeyMeta, RotationRun, RotationStep};
+use crate::runbook::step_phrase as step_name;
 
 /// What the person did, one runbook step at a time.
 #[derive(Debug)]
@@ -59,17 +60,6 @@ impl From<RotationAction> for RotationInput {
             RotationAction::Revoked => Self::Revoked,
             RotationAction::Cancel => Self::Cancel,
         }
-    }
-}
-
-fn step_name(step: RotationStep) -> &'static str {
-    match step {
-        RotationStep::CreateNew => "create the new key at the provider",
-        RotationStep::PasteNew => "paste the new key",
-        RotationStep::Verify => "check the new key is live",
-        RotationStep::UpdatePlaces => "update each place the key is deployed",
-        RotationStep::ConfirmOldUnused => "confirm the old key is no longer used",
-        RotationStep::RevokeOld => "revoke the old key",
     }
 }
 

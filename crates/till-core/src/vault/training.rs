@@ -22,8 +22,8 @@ const ONBOARDING_ID: &str = "onboarding";
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct Onboarding {
-    /// The step to show next ("first_key", "policy", "scoped_copy", "tray").
-    pub step: Option<String>,
+    /// The step to show next.
+    pub step: Option<crate::onboarding::OnboardingStep>,
     /// The key added during the walkthrough.
     pub key_name: Option<String>,
     pub skipped: bool,
@@ -163,7 +163,7 @@ impl Training<'_> {
             (_, true) => "walkthrough skipped".to_owned(),
             _ => format!(
                 "walkthrough at {}",
-                state.step.as_deref().unwrap_or("the start")
+                state.step.map_or("the start", |step| step.as_str())
             ),
         };
         self.write_json(ONBOARDING_ID, state, detail)

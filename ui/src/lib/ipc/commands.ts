@@ -20,7 +20,10 @@ import type { Purpose } from "./bindings/Purpose";
 import type { QuickItem } from "./bindings/QuickItem";
 import type { Recognition } from "./bindings/Recognition";
 import type { RotationAction } from "./bindings/RotationAction";
+import type { RotationStep } from "./bindings/RotationStep";
 import type { Route } from "./bindings/Route";
+import type { Runbook } from "./bindings/Runbook";
+import type { Walkthrough } from "./bindings/Walkthrough";
 import { toIpcError } from "./errors";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -48,6 +51,10 @@ export const recognizeValue = (value: string) =>
 export const revealKey = (name: string) => call<string>("reveal_key", { name });
 export const deleteKey = (name: string) => call<void>("delete_key", { name });
 export const auditLog = () => call<AuditEntry[]>("audit_log");
+/** Ids of the keys matching what was typed, best first: the search lives in core. */
+export const searchKeys = (query: string) => call<string[]>("search_keys", { query });
+/** One key's audit entries by its id (a rename keeps them), newest first. */
+export const keyAuditHistory = (id: string) => call<AuditEntry[]>("key_audit_history", { id });
 export const listProviders = () => call<Provider[]>("list_providers");
 export const editKey = (name: string, changes: KeyChanges) =>
   call<KeyView>("edit_key", { name, changes });
@@ -70,6 +77,9 @@ export const rotationStep = (name: string, action: RotationAction) =>
   call<KeyView>("rotation_step", { name, action });
 export const rotationPaste = (name: string, value: string) =>
   call<KeyView>("rotation_paste", { name, value });
+/** The runbook's steps and wording from core, marked against the step a rotation is at. */
+export const rotationRunbook = (current: RotationStep | null) =>
+  call<Runbook>("rotation_runbook", { current });
 export const reviewAudit = (name: string, review: AuditReview) =>
   call<KeyView>("review_audit", { name, review });
 export const skipAudit = (name: string, reason: string) =>
@@ -91,7 +101,8 @@ export const savePurpose = (name: string, scopes: string[]) =>
   call<Purpose>("save_purpose", { name, scopes });
 export const removePurpose = (name: string) => call<void>("remove_purpose", { name });
 
-export const quickItems = () => call<QuickItem[]>("quick_items");
+/** What quick search offers for `query`, ranked and cut to a screenful by core. */
+export const quickItems = (query: string) => call<QuickItem[]>("quick_items", { query });
 export const hideQuickWindow = () => call<void>("hide_quick_window");
 export const openTill = () => call<void>("open_till");
 /** Emitted to the quick window each time it is shown. */
@@ -104,7 +115,9 @@ export const teamCompliance = (builtin: boolean) =>
   call<Compliance | null>("team_compliance", { builtin });
 export const tickChecklistItem = (checklist: string, item: string, by: string, ticked: boolean) =>
   call<void>("tick_checklist_item", { checklist, item, by, ticked });
-export const onboardingState = () => call<Onboarding>("onboarding_state");
+/** The walkthrough's state, steps and whether it shows; `restart` shows it from the start. */
+export const onboardingState = (restart: boolean) =>
+  call<Walkthrough>("onboarding_state", { restart });
 export const saveOnboarding = (onboarding: Onboarding) =>
   call<void>("save_onboarding", { onboarding });
 export const teamReportMarkdown = (builtin: boolean) =>

@@ -12,4 +12,9 @@ export type KeyView = { id: string, name: string, provider: string, environment:
 /**
  * The intervals that apply (own, or from the policy).
  */
-policy: Policy, last_rotated_at: string, last_audited_at: string | null, next_rotation_due: string, next_audit_due: string, snoozed_until: string | null, last_verified: Verified | null, rotation: RotationRun | null, pinned: boolean, last_copied_at: string | null, fingerprint: string, history: Array<RetiredValue>, };
+policy: Policy, last_rotated_at: string, last_audited_at: string | null, next_rotation_due: string, next_audit_due: string, snoozed_until: string | null, last_verified: Verified | null, rotation: RotationRun | null, pinned: boolean, last_copied_at: string | null, fingerprint: string, history: Array<RetiredValue>, 
+/**
+ * Until when the last replaced value can be rolled back to, by Till's clock
+ * (`None`: nothing to roll back to).
+ */
+rollback_until: string | null, can_roll_back: boolean, };

@@ -1,17 +1,6 @@
-// Search-as-you-type over key metadata, the same fields the core searches.
+// The key list's order and environment filter: how the person chose to view the list.
+// What matches a search is core's decision (`searchKeys`), not this file's.
 import type { KeyView } from "./ipc/bindings/KeyView";
-
-export function matchesQuery(key: KeyView, query: string): boolean {
-  const q = query.trim().toLowerCase();
-  if (q === "") return true;
-  return [key.name, key.provider, key.environment, key.owner ?? "", ...key.scopes, ...key.tags]
-    .map((field) => field.toLowerCase())
-    .some((field) => field.includes(q));
-}
-
-export function filterKeys(keys: KeyView[], query: string): KeyView[] {
-  return keys.filter((key) => matchesQuery(key, query));
-}
 
 export type SortOrder = "name" | "next-rotation" | "provider";
 
@@ -29,4 +18,11 @@ export function sortKeys(keys: KeyView[], order: SortOrder): KeyView[] {
 /** Keys in one environment, or all of them for "". */
 export function inEnvironment(keys: KeyView[], environment: string): KeyView[] {
   return environment === "" ? keys : keys.filter((k) => k.environment === environment);
+}
+
+/** The keys whose ids core's search returned, or all of them when nothing is searched. */
+export function withIds(keys: KeyView[], ids: string[] | null): KeyView[] {
+  if (ids === null) return keys;
+  const wanted = new Set(ids);
+  return keys.filter((k) => wanted.has(k.id));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KeyView } from "./ipc/bindings/KeyView";
-import { filterKeys, inEnvironment, sortKeys } from "./search";
+import { inEnvironment, sortKeys, withIds } from "./order";
 
 const key = (name: string, extra: Partial<KeyView> = {}): KeyView => ({
   id: name,
@@ -32,26 +32,18 @@ const key = (name: string, extra: Partial<KeyView> = {}): KeyView => ({
   last_copied_at: null,
   fingerprint: "••••",
   history: [],
+  rollback_until: null,
+  can_roll_back: false,
   ...extra,
 });
 
-describe("filterKeys", () => {
-  const keys = [
-    key("Stripe billing", { provider: "stripe", scopes: ["stripe:charges:read"], owner: "Ada" }),
-    key("GitHub CI", { provider: "github", environment: "prod" }),
-  ];
+describe("withIds", () => {
+  const keys = [key("a"), key("b"), key("c")];
 
-  it("matches name, provider, scope, owner and environment, ignoring case", () => {
-    expect(filterKeys(keys, "billing").map((k) => k.name)).toEqual(["Stripe billing"]);
-    expect(filterKeys(keys, "GITHUB").map((k) => k.name)).toEqual(["GitHub CI"]);
-    expect(filterKeys(keys, "charges:read")).toHaveLength(1);
-    expect(filterKeys(keys, "ada")).toHaveLength(1);
-    expect(filterKeys(keys, "prod").map((k) => k.name)).toEqual(["GitHub CI"]);
-  });
-
-  it("shows everything for an empty query and nothing for a miss", () => {
-    expect(filterKeys(keys, "  ")).toHaveLength(2);
-    expect(filterKeys(keys, "openai")).toHaveLength(0);
+  it("keeps the keys core's search found, or all of them without a search", () => {
+    expect(withIds(keys, ["c", "a"]).map((k) => k.name)).toEqual(["a", "c"]);
+    expect(withIds(keys, [])).toHaveLength(0);
+    expect(withIds(keys, null)).toHaveLength(3);
   });
 });
 
