@@ -17,7 +17,8 @@ use till_core::vault::{CopyPlan, CopyRequest, RotationInput};
 
 use crate::copying::Copied;
 use crate::state::AppState;
-use crate::windows::{self, KeyPanel, Route};
+use crate::route::{KeyPanel, Route};
+use crate::windows;
 
 /// Action ids, as the notification server reports them back (and tests pick them).
 mod action {

@@ -17,7 +17,8 @@ use till_core::VaultState;
 use crate::copying;
 use crate::notifications;
 use crate::state::{AppState, CopyMenu, DueSummary};
-use crate::windows::{self, Route};
+use crate::route::Route;
+use crate::windows;
 
 /// The tray icon's id.
 const TRAY_ID: &str = "till";

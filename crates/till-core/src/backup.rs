@@ -7,12 +7,12 @@
 //! format name and version.
 
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::crypto::kdf::{derive_key, KdfParams, SALT_LEN};
-use crate::crypto::{envelope, fill_random};
+use crate::crypto::{envelope, fill_random, from_hex, hex};
 use crate::error::TillError;
 use crate::model::{KeyMeta, NewKey};
 
@@ -71,20 +71,6 @@ impl BackedUpKey {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// Seals `keys` into backup file contents under `password`.
 pub fn seal(
     keys: &[BackedUpKey],
@@ -92,11 +78,7 @@ pub fn seal(
     kdf: KdfParams,
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, TillError> {
-    if password.expose_secret().chars().count() < 8 {
-        return Err(TillError::InvalidInput {
-            what: "the backup password is shorter than 8 characters: use a passphrase".into(),
-        });
-    }
+    crate::password::check_new_password(password)?;
     let mut salt = [0u8; SALT_LEN];
     fill_random(&mut salt);
     let kek = derive_key(password, &salt, kdf).map_err(|e| TillError::Internal {
@@ -140,9 +122,9 @@ pub fn open(bytes: &[u8], password: &SecretString) -> Result<Vec<BackedUpKey>, T
             file.version
         )));
     }
-    let salt = unhex(&file.salt).ok_or_else(|| invalid("the backup's salt is damaged".into()))?;
+    let salt = from_hex(&file.salt).ok_or_else(|| invalid("the backup's salt is damaged".into()))?;
     let sealed =
-        unhex(&file.sealed).ok_or_else(|| invalid("the backup's contents are damaged".into()))?;
+        from_hex(&file.sealed).ok_or_else(|| invalid("the backup's contents are damaged".into()))?;
     let kek = derive_key(password, &salt, file.kdf).map_err(|_| {
         invalid("the backup's password parameters are below the safe minimum".into())
     })?;
@@ -216,6 +198,6 @@ mod tests {
             now,
         )
         .unwrap_err();
-        assert!(err.to_string().contains("shorter than 8"), "{err}");
+        assert!(err.to_string().contains("at least 8"), "{err}");
     }
 }

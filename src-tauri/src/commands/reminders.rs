@@ -10,11 +10,11 @@ use till_core::catalog;
 use till_core::model::KeyView;
 use till_core::reminders::DueItem;
 use till_core::vault::{AuditReview, RotationAction, RotationInput};
-use till_core::{IpcError, TillError};
+use till_core::TillError;
 
-use crate::error::CommandResult;
+use crate::error::{CommandResult, IpcError};
 use crate::state::AppState;
-use crate::windows::Route;
+use crate::route::Route;
 
 /// Everything upcoming or past due, most urgent first.
 #[tauri::command]
