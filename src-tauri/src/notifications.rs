@@ -78,7 +78,8 @@ fn show(notification: &mut Notification, on_action: impl FnOnce(&str) + Send + '
             if DAEMON_MISSING.swap(false, Ordering::Relaxed) {
                 tracing::info!("notifications work again");
             }
-            tracing::info!(summary = %notification.summary, "notification shown");
+            // The summary names the key: the log gets the notification's id only.
+            tracing::info!(id = handle.id(), "notification shown");
             let (id, summary, body) = (
                 handle.id(),
                 notification.summary.clone(),

@@ -181,7 +181,7 @@ impl AppState {
     pub fn set_unlocked(&self, mut vault: Vault) {
         self.touch();
         if let Err(error) = vault.set_reminder_settings(self.settings.reminders.clone()) {
-            tracing::warn!(%error, "could not refresh the due index");
+            tracing::warn!(error = %crate::logging::loggable(&error), "could not refresh the due index");
         }
         *self.slot() = Some(vault);
         self.wakeup.poke();
@@ -224,7 +224,10 @@ impl AppState {
         self.set_due_summary(DueSummary::Unknown);
         lock(&self.route).take();
         if let Err(error) = vault.lock() {
-            tracing::warn!(%error, "the lock could not be written to the audit log");
+            tracing::warn!(
+                error = %crate::logging::loggable(&error),
+                "the lock could not be written to the audit log"
+            );
         }
         self.wakeup.poke();
         true
