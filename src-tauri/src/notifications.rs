@@ -16,8 +16,8 @@ use till_core::reminders::{DueItem, DueKind, DueState, Notice};
 use till_core::vault::{CopyPlan, CopyRequest, RotationInput};
 
 use crate::copying::Copied;
-use crate::state::AppState;
 use crate::route::{KeyPanel, Route};
+use crate::state::AppState;
 use crate::windows;
 
 /// Action ids, as the notification server reports them back (and tests pick them).

@@ -16,8 +16,8 @@ use till_core::VaultState;
 
 use crate::copying;
 use crate::notifications;
-use crate::state::{AppState, CopyMenu, DueSummary};
 use crate::route::Route;
+use crate::state::{AppState, CopyMenu, DueSummary};
 use crate::windows;
 
 /// The tray icon's id.

@@ -25,7 +25,10 @@ fn read(path: &Path) -> String {
 /// The text between `start` and the next `end` after it.
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     let from = text.find(start).unwrap_or_else(|| panic!("no {start:?}")) + start.len();
-    let to = text[from..].find(end).unwrap_or_else(|| panic!("no {end:?}")) + from;
+    let to = text[from..]
+        .find(end)
+        .unwrap_or_else(|| panic!("no {end:?}"))
+        + from;
     &text[from..to]
 }
 

@@ -114,7 +114,12 @@ pub fn export(context: &Context, args: ExportArgs) -> Result<(), TillError> {
     }
     let password = backup_password(&mut stdin, true)?;
     let keys = vault.export_all(&format!("encrypted backup to {}", args.out.display()))?;
-    let bytes = backup::seal(&keys, &password, params_for_new_vault(), context.clock.now())?;
+    let bytes = backup::seal(
+        &keys,
+        &password,
+        params_for_new_vault(),
+        context.clock.now(),
+    )?;
     create_private(&args.out, &bytes)?;
     eprintln!(
         "Wrote an encrypted backup of {} key(s) to {}. Restore it with: till import {} --format till",

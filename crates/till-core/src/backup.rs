@@ -122,9 +122,10 @@ pub fn open(bytes: &[u8], password: &SecretString) -> Result<Vec<BackedUpKey>, T
             file.version
         )));
     }
-    let salt = from_hex(&file.salt).ok_or_else(|| invalid("the backup's salt is damaged".into()))?;
-    let sealed =
-        from_hex(&file.sealed).ok_or_else(|| invalid("the backup's contents are damaged".into()))?;
+    let salt =
+        from_hex(&file.salt).ok_or_else(|| invalid("the backup's salt is damaged".into()))?;
+    let sealed = from_hex(&file.sealed)
+        .ok_or_else(|| invalid("the backup's contents are damaged".into()))?;
     let kek = derive_key(password, &salt, file.kdf).map_err(|_| {
         invalid("the backup's password parameters are below the safe minimum".into())
     })?;

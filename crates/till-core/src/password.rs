@@ -100,13 +100,22 @@ mod tests {
 
     #[test]
     fn refuses_common_passwords_case_insensitively() {
-        for common in ["password", "PASSWORD123", "Qwerty123", "iloveyou1", "Welcome1"] {
+        for common in [
+            "password",
+            "PASSWORD123",
+            "Qwerty123",
+            "iloveyou1",
+            "Welcome1",
+        ] {
             let error = check(common).unwrap_err();
             assert_eq!(error.code(), ErrorCode::InvalidInput, "{common}");
             assert!(error.to_string().contains("common"), "{error}");
             if common != "password" {
                 // The message never echoes what was typed.
-                assert!(!error.to_string().to_lowercase().contains(&common.to_lowercase()));
+                assert!(!error
+                    .to_string()
+                    .to_lowercase()
+                    .contains(&common.to_lowercase()));
             }
         }
     }

@@ -130,7 +130,10 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TillError> {
         source,
     };
     let name = path.file_name().ok_or_else(|| TillError::InvalidInput {
-        what: format!("{} is not a file name: give a path to a file", path.display()),
+        what: format!(
+            "{} is not a file name: give a path to a file",
+            path.display()
+        ),
     })?;
     let mut temporary_name = std::ffi::OsString::from(".");
     temporary_name.push(name);
@@ -330,14 +333,20 @@ mod tests {
         use std::io::Write;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("till-desktop.log");
-        open_private_append(&path).unwrap().write_all(b"a\n").unwrap();
+        open_private_append(&path)
+            .unwrap()
+            .write_all(b"a\n")
+            .unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(mode(&path), 0o600);
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         }
-        open_private_append(&path).unwrap().write_all(b"b\n").unwrap();
+        open_private_append(&path)
+            .unwrap()
+            .write_all(b"b\n")
+            .unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"a\nb\n");
         #[cfg(unix)]
         assert_eq!(mode(&path), 0o600);

@@ -13,8 +13,8 @@ use till_core::vault::{AuditReview, RotationAction, RotationInput};
 use till_core::TillError;
 
 use crate::error::{CommandResult, IpcError};
-use crate::state::AppState;
 use crate::route::Route;
+use crate::state::AppState;
 
 /// Everything upcoming or past due, most urgent first.
 #[tauri::command]

@@ -169,10 +169,7 @@ only one tip for the future, sunscreen would be it.";
             )
             .unwrap();
         let tag = &out[out.len() - 16..];
-        assert_eq!(
-            crate::crypto::hex(tag),
-            "c0875924c1c7987947deafd8780acf49"
-        );
+        assert_eq!(crate::crypto::hex(tag), "c0875924c1c7987947deafd8780acf49");
         assert_eq!(crate::crypto::hex(&out[..8]), "bd6d179d3e83d43b");
     }
 
