@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod browser;
+mod clipboard;
 mod commands;
 mod copying;
 mod error;
@@ -13,6 +14,7 @@ mod lifecycle;
 mod logging;
 mod notifications;
 mod quick;
+mod route;
 mod scheduler;
 mod state;
 mod tray;

@@ -40,7 +40,10 @@ pub fn unlock_with_keyring_in_background(app: AppHandle) {
             Err(error) if error.code() == ErrorCode::PasswordRequired => {
                 tracing::info!("vault stays locked until the master password is given");
             }
-            Err(error) => tracing::warn!(%error, "could not open the vault with the OS keyring"),
+            Err(error) => tracing::warn!(
+                error = %crate::logging::loggable(&error),
+                "could not open the vault with the OS keyring"
+            ),
         }
     });
 }

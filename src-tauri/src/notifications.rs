@@ -16,8 +16,9 @@ use till_core::reminders::{DueItem, DueKind, DueState, Notice};
 use till_core::vault::{CopyPlan, CopyRequest, RotationInput};
 
 use crate::copying::Copied;
+use crate::route::{KeyPanel, Route};
 use crate::state::AppState;
-use crate::windows::{self, KeyPanel, Route};
+use crate::windows;
 
 /// Action ids, as the notification server reports them back (and tests pick them).
 mod action {
@@ -77,7 +78,8 @@ fn show(notification: &mut Notification, on_action: impl FnOnce(&str) + Send + '
             if DAEMON_MISSING.swap(false, Ordering::Relaxed) {
                 tracing::info!("notifications work again");
             }
-            tracing::info!(summary = %notification.summary, "notification shown");
+            // The summary names the key: the log gets the notification's id only.
+            tracing::info!(id = handle.id(), "notification shown");
             let (id, summary, body) = (
                 handle.id(),
                 notification.summary.clone(),

@@ -75,7 +75,7 @@ fn tick(app: &AppHandle, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         // Locked: count from the plaintext index, and look again when the next key falls
         // due, so the count stays right; reminders wait for the unlock.
         let locked = due_while_locked(&state.paths, now).unwrap_or_else(|error| {
-            tracing::warn!(%error, "could not count due keys while locked");
+            tracing::warn!(error = %crate::logging::loggable(&error), "could not count due keys while locked");
             Default::default()
         });
         tracing::debug!(due = locked.due, "checked while locked");
@@ -86,7 +86,7 @@ fn tick(app: &AppHandle, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let plan = match planned {
         Ok(plan) => plan,
         Err(error) => {
-            tracing::warn!(%error, "could not work out what is due");
+            tracing::warn!(error = %crate::logging::loggable(&error), "could not work out what is due");
             return None;
         }
     };
@@ -96,7 +96,7 @@ fn tick(app: &AppHandle, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
             let recorded =
                 state.with_open_vault(|vault| vault.reminders().record_announced(&plan.announced));
             if let Some(Err(error)) = recorded {
-                tracing::warn!(%error, "could not record the reminders shown");
+                tracing::warn!(error = %crate::logging::loggable(&error), "could not record the reminders shown");
             }
         } else {
             let retry = now + chrono::Duration::from_std(RETRY_NOTIFY_AFTER).unwrap_or_default();

@@ -11,10 +11,11 @@ use till_core::reminders::DueItem;
 use till_core::settings::Settings;
 use till_core::shortlist::CopyMenuEntry;
 use till_core::vault::Vault;
-use till_core::{AppStatus, IpcError, TillError, TillPaths};
+use till_core::{AppStatus, TillError, TillPaths};
 
-use crate::error::StartupError;
-use crate::windows::Route;
+use crate::clipboard::ClipboardHolder;
+use crate::error::{IpcError, StartupError};
+use crate::route::Route;
 
 /// What the tray shows about reminders and copies; names only while unlocked.
 #[derive(Debug, Clone, Default)]
@@ -72,7 +73,7 @@ pub struct AppState {
     /// Where the window should go when it next asks (a notification or tray click).
     route: Mutex<Option<Route>>,
     /// The clipboard copied keys go to.
-    pub clipboard: crate::copying::ClipboardHolder,
+    pub clipboard: ClipboardHolder,
 }
 
 /// Locks a mutex, carrying on with the data if a panic poisoned it.
@@ -123,7 +124,7 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             due: Mutex::new(DueSummary::Unknown),
             route: Mutex::new(None),
-            clipboard: crate::copying::ClipboardHolder::default(),
+            clipboard: ClipboardHolder::default(),
         })
     }
 
@@ -229,7 +230,10 @@ impl AppState {
         self.set_due_summary(DueSummary::Unknown);
         lock(&self.route).take();
         if let Err(error) = vault.lock() {
-            tracing::warn!(%error, "the lock could not be written to the audit log");
+            tracing::warn!(
+                error = %crate::logging::loggable(&error),
+                "the lock could not be written to the audit log"
+            );
         }
         self.wakeup.poke();
         true

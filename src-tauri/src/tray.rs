@@ -17,8 +17,9 @@ use till_core::VaultState;
 
 use crate::copying;
 use crate::notifications;
+use crate::route::Route;
 use crate::state::{AppState, CopyMenu, DueSummary};
-use crate::windows::{self, Route};
+use crate::windows;
 
 /// The tray icon's id.
 const TRAY_ID: &str = "till";

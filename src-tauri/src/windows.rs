@@ -4,40 +4,16 @@
 //! its memory) all day. So closing the window destroys it, and opening builds a fresh one;
 //! the UI is a small local bundle, so that stays quick.
 
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
-use ts_rs::TS;
 
+use crate::route::Route;
 use crate::state::AppState;
 
-/// The main window's label, as granted in `capabilities/main.json`.
+/// The main window's label, as granted in `capabilities/main-window.json`.
 pub const MAIN_WINDOW: &str = "main";
 
 /// The event that tells an open window to fetch its route (`take_route`).
 pub const ROUTE_EVENT: &str = "till://route";
-
-/// Where a notification or a tray click sends the window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(tag = "view", rename_all = "snake_case")]
-#[ts(export)]
-pub enum Route {
-    /// The list of everything due.
-    Due,
-    /// One key, optionally with its rotation runbook or audit review open.
-    Key {
-        name: String,
-        panel: Option<KeyPanel>,
-    },
-}
-
-/// A panel of the key detail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum KeyPanel {
-    Rotation,
-    Audit,
-}
 
 /// Shows the main window at `route`: a new window asks for it when it loads, an open
 /// one is told by an event.

@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use till_core::backup;
+use till_core::crypto::kdf::params_for_new_vault;
+use till_core::password::check_new_password;
+use till_core::paths::create_private;
 use till_core::TillError;
 
-use crate::cli::Context;
-use crate::input::{kdf_for_new_vault, open_vault, prompt_password, Stdin};
+use crate::context::Context;
+use crate::input::{open_vault, prompt_password, Stdin};
 
 /// Arguments of `till export`.
 #[derive(Debug, Args)]
@@ -23,9 +26,13 @@ pub struct ExportArgs {
     metadata_csv: bool,
 }
 
-/// The backup password: the next stdin line, or asked twice on the terminal.
+/// The backup password: the next stdin line, or asked twice on the terminal. A new one
+/// (`confirm`, for an export) must pass the password rule.
 fn backup_password(stdin: &mut Stdin, confirm: bool) -> Result<SecretString, TillError> {
     if let Some(password) = stdin.next_secret_line() {
+        if confirm {
+            check_new_password(&password)?;
+        }
         return Ok(password);
     }
     let missing = TillError::PasswordRequired {
@@ -33,6 +40,7 @@ fn backup_password(stdin: &mut Stdin, confirm: bool) -> Result<SecretString, Til
     };
     let first = prompt_password("Backup password: ")?.ok_or(missing)?;
     if confirm {
+        check_new_password(&first)?;
         let again = prompt_password("Repeat it: ")?.unwrap_or_default();
         if again.expose_secret() != first.expose_secret() {
             return Err(TillError::InvalidInput {
@@ -41,30 +49,6 @@ fn backup_password(stdin: &mut Stdin, confirm: bool) -> Result<SecretString, Til
         }
     }
     Ok(first)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TillError> {
-    use std::io::Write;
-    let storage = |source| TillError::Storage {
-        path: path.to_owned(),
-        source,
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::AlreadyExists => TillError::InvalidInput {
-            what: format!(
-                "{} already exists: choose another name, Till will not overwrite it",
-                path.display()
-            ),
-        },
-        _ => storage(source),
-    })?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(storage)
 }
 
 /// `till export`.
@@ -114,7 +98,7 @@ pub fn export(context: &Context, args: ExportArgs) -> Result<(), TillError> {
         let bytes = writer.into_inner().map_err(|e| TillError::Internal {
             what: e.to_string(),
         })?;
-        write_private(&args.out, &bytes)?;
+        create_private(&args.out, &bytes)?;
         vault.record_export(&format!("metadata CSV to {}", args.out.display()))?;
         eprintln!(
             "Wrote metadata of {} key(s), no values, to {}.",
@@ -127,8 +111,13 @@ pub fn export(context: &Context, args: ExportArgs) -> Result<(), TillError> {
     let keys = vault
         .values()
         .export_all(&format!("encrypted backup to {}", args.out.display()))?;
-    let bytes = backup::seal(&keys, &password, kdf_for_new_vault(), context.clock.now())?;
-    write_private(&args.out, &bytes)?;
+    let bytes = backup::seal(
+        &keys,
+        &password,
+        params_for_new_vault(),
+        context.clock.now(),
+    )?;
+    create_private(&args.out, &bytes)?;
     eprintln!(
         "Wrote an encrypted backup of {} key(s) to {}. Restore it with: till import {} --format till",
         keys.len(),

@@ -4,14 +4,20 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use till_core::clock::clock_from_env;
-use till_core::{TillError, TillPaths};
+use till_core::TillError;
 
+use crate::context::Context;
 use crate::{backup, copy, import, init, keys, lessons, log, reminders, status, team};
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
 #[derive(Debug, Parser)]
-#[command(name = "till", version, about, propagate_version = true)]
+#[command(
+    name = "till",
+    version,
+    about,
+    propagate_version = true,
+    after_help = crate::exit::HELP_TABLE
+)]
 pub struct Cli {
     /// Keep all of Till's files under DIR (overrides TILL_HOME and the XDG directories).
     #[arg(
@@ -129,28 +135,9 @@ enum LogAction {
     Verify,
 }
 
-/// What every command gets: where the files are, the clock, and how to unlock.
-pub struct Context {
-    pub paths: TillPaths,
-    pub clock: std::sync::Arc<dyn till_core::Clock>,
-    pub password_stdin: bool,
-    /// `settings.toml`, or the defaults if it is missing or unusable (said on stderr).
-    pub settings: till_core::settings::Settings,
-}
-
 /// Runs the parsed command; the exit code is 0 unless the command reports a finding.
 pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
-    let paths = TillPaths::from_env(cli.home.as_deref())?;
-    let settings = till_core::settings::Settings::load(&paths).unwrap_or_else(|error| {
-        eprintln!("till: {error}; using the default settings");
-        till_core::settings::Settings::default()
-    });
-    let context = Context {
-        paths,
-        clock: std::sync::Arc::from(clock_from_env()?),
-        password_stdin: cli.password_stdin,
-        settings,
-    };
+    let context = Context::from_env(cli.home.as_deref(), cli.password_stdin)?;
     match cli.command {
         Command::Status { json } => status::print(&context, json).map(|()| ExitCode::SUCCESS),
         Command::Init { no_keyring } => init::run(&context, no_keyring).map(|()| ExitCode::SUCCESS),

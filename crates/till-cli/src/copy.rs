@@ -12,7 +12,7 @@ use till_clipboard::KeyClipboard;
 use till_core::vault::CopyRequest;
 use till_core::TillError;
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::input::{open_vault, Stdin};
 
 /// `till copy` arguments.

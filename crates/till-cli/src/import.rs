@@ -7,7 +7,7 @@ use clap::Args;
 use till_core::import::{parse, ImportFormat, ImportPreview};
 use till_core::TillError;
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::input::{open_vault, Stdin};
 
 /// Arguments of `till import`.

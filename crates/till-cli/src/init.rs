@@ -1,12 +1,14 @@
 //! `till init`: create the vault.
 
 use secrecy::ExposeSecret;
+use till_core::crypto::kdf::params_for_new_vault;
 use till_core::keyring::Keyring;
+use till_core::password::check_new_password;
 use till_core::vault::Vault;
 use till_core::TillError;
 
-use crate::cli::Context;
-use crate::input::{kdf_for_new_vault, prompt_password, Stdin};
+use crate::context::Context;
+use crate::input::{prompt_password, Stdin};
 
 /// Creates the vault. The password comes from stdin (`--password-stdin`) or is asked for
 /// twice on the terminal. Unless `no_keyring`, a key in the OS keyring opens it too.
@@ -21,6 +23,7 @@ pub fn run(context: &Context, no_keyring: bool) -> Result<(), TillError> {
         Some(password) => password.clone(),
         None => ask_new_password()?,
     };
+    check_new_password(&password)?;
     let keyring = if no_keyring {
         None
     } else {
@@ -34,7 +37,7 @@ pub fn run(context: &Context, no_keyring: bool) -> Result<(), TillError> {
     let vault = Vault::create(
         &context.paths,
         &password,
-        kdf_for_new_vault(),
+        params_for_new_vault(),
         keyring.as_ref(),
         context.clock.clone(),
         &context.settings,
@@ -53,9 +56,13 @@ pub fn run(context: &Context, no_keyring: bool) -> Result<(), TillError> {
 }
 
 fn ask_new_password() -> Result<secrecy::SecretString, TillError> {
-    let first = prompt_password("New master password: ")?.ok_or(TillError::PasswordRequired {
-        why: "there is no terminal to ask on",
-    })?;
+    let first = prompt_password("New master password (at least 8 characters): ")?.ok_or(
+        TillError::PasswordRequired {
+            why: "there is no terminal to ask on",
+        },
+    )?;
+    // Refused before asking again, so a typo-free retry is not wasted on it.
+    check_new_password(&first)?;
     let again = prompt_password("Repeat it: ")?.unwrap_or_default();
     if first.expose_secret() != again.expose_secret() {
         return Err(TillError::InvalidInput {
@@ -77,7 +84,8 @@ pub fn change_password(context: &Context) -> Result<(), TillError> {
         Some(password) => password,
         None => ask_new_password()?,
     };
-    vault.change_password(&new, kdf_for_new_vault())?;
+    check_new_password(&new)?;
+    vault.change_password(&new, params_for_new_vault())?;
     eprintln!("Changed the master password. Keys were not re-encrypted; the keyring still opens the vault if it did before.");
     Ok(())
 }

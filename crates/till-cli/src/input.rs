@@ -8,17 +8,13 @@ use std::path::Path;
 
 use secrecy::SecretString;
 use serde::Serialize;
-use till_core::crypto::kdf::KdfParams;
 use till_core::keyring::Keyring;
 use till_core::model::value_from_bytes;
 use till_core::vault::{Unlock, Vault};
 use till_core::{ErrorCode, TillError};
 use zeroize::Zeroizing;
 
-use crate::cli::Context;
-
-/// Upper bound for key derivation when a vault is created (it lands at 0.5–1 s).
-const KDF_TARGET: std::time::Duration = std::time::Duration::from_secs(1);
+use crate::context::Context;
 
 /// Standard input, read once and split into the password line and the rest.
 #[derive(Default)]
@@ -124,15 +120,6 @@ pub fn prompt_password(prompt: &str) -> Result<Option<SecretString>, TillError> 
     rpassword::prompt_password(prompt)
         .map(|p| Some(SecretString::from(p)))
         .map_err(|e| invalid(format!("could not read the password: {e}")))
-}
-
-/// The Argon2id cost for a new vault: calibrated here, or OWASP's floor when
-/// `TILL_KDF=floor` (for tests and slow CI machines; never below the floor).
-pub fn kdf_for_new_vault() -> KdfParams {
-    match std::env::var("TILL_KDF").as_deref() {
-        Ok("floor") => KdfParams::OWASP_FLOOR,
-        _ => KdfParams::calibrate(KDF_TARGET),
-    }
 }
 
 /// Opens the vault: with the password from stdin if given, else with the OS keyring,

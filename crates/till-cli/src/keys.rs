@@ -11,7 +11,7 @@ use till_core::model::{KeyChanges, KeyStatus, KeyView, NewKey};
 use till_core::vault::ValueUse;
 use till_core::TillError;
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::input::{open_vault, to_json, value_from_file, Stdin};
 
 /// Arguments of `till add`.

@@ -5,7 +5,7 @@ use serde::Serialize;
 use till_core::lessons;
 use till_core::TillError;
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::input::{open_vault, to_json, Stdin};
 
 /// `till lessons` actions.

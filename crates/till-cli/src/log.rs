@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use till_core::vault::Verdict;
 use till_core::TillError;
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::input::{open_vault, to_json, Stdin};
 
 /// `till log`: oldest first.

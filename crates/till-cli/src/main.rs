@@ -1,12 +1,15 @@
 //! `till`: Till's vault for scripts and terminals.
 //!
 //! The same core as the desktop app, so `till status` and the window always agree. Errors
-//! are one line on stderr with a non-zero exit: 1 when the command failed, 2 for bad usage.
+//! are one line on stderr with an exit status that follows the error's code (see
+//! `exit.rs`: 1 for a failure or a reported finding, 2 for bad usage, 3 and up per code).
 #![forbid(unsafe_code)]
 
 mod backup;
 mod cli;
+mod context;
 mod copy;
+mod exit;
 mod import;
 mod init;
 mod input;
@@ -27,7 +30,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("till: {error}");
-            ExitCode::FAILURE
+            exit::exit_code_for(error.code())
         }
     }
 }

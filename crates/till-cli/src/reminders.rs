@@ -12,7 +12,7 @@ use till_core::vault::Vault;
 use till_core::verify::{self, Check};
 use till_core::TillError;
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::input::{open_vault, to_json, Stdin};
 
 /// `till rotate` arguments.

@@ -2,7 +2,7 @@
 
 use till_core::{AppStatus, TillError};
 
-use crate::cli::Context;
+use crate::context::Context;
 
 /// Prints the status for people or, with `json`, for scripts.
 pub fn print(context: &Context, json: bool) -> Result<(), TillError> {

@@ -11,7 +11,7 @@ use clap::Subcommand;
 use till_core::team::{self, Compliance, Status, TeamFile};
 use till_core::TillError;
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::input::{open_vault, to_json, Stdin};
 
 /// `till team` actions.

@@ -101,7 +101,7 @@ fn a_bad_clock_override_fails_with_one_line_that_says_what_to_do() {
         .env("TILL_NOW", "yesterday")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(3));
     let message = stderr(&output);
     assert_eq!(message.lines().count(), 1, "{message}");
     assert!(
@@ -115,7 +115,7 @@ fn a_bad_clock_override_fails_with_one_line_that_says_what_to_do() {
 fn a_relative_home_is_refused() {
     let home = tempfile::tempdir().unwrap();
     let output = till(home.path(), &["--home", "relative/dir", "status"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(3));
     assert!(
         stderr(&output).contains("absolute path"),
         "{}",

@@ -158,7 +158,7 @@ fn apply_adopts_the_file_manual_items_are_ticked_by_name_and_the_report_exports(
         ],
         "",
     );
-    assert_eq!(self_checking.status.code(), Some(1));
+    assert_eq!(self_checking.status.code(), Some(14));
     assert!(stderr(&self_checking).contains("checks itself"));
 
     // Without FILE, the adopted one is checked; the tick shows with its name.
@@ -206,5 +206,5 @@ fn built_in_checklists_check_the_inventory_and_lessons_track_progress() {
     );
     assert!(text.contains(&format!("[x] {first}")), "{text}");
     let unknown = home.with_password(&["lessons", "done", "no-such-lesson"], "");
-    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(unknown.status.code(), Some(14));
 }

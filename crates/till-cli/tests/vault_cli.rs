@@ -76,7 +76,7 @@ fn init_add_list_get_rm_and_log_work_as_documented() {
     assert!(rm.status.success(), "{}", stderr(&rm));
     assert_one_line_error(
         &home.with_password(&["get", "Stripe billing"], ""),
-        1,
+        12,
         "no key named",
     );
     let log: serde_json::Value =
@@ -104,11 +104,11 @@ fn values_come_from_files_too_and_bad_files_are_refused() {
         &["add", "bin", "--value-file", binary.to_str().unwrap()],
         "",
     );
-    assert_one_line_error(&out, 1, "not UTF-8");
+    assert_one_line_error(&out, 14, "not UTF-8");
     let huge = home.dir.path().join("huge.txt");
     std::fs::write(&huge, vec![b'a'; 1024 * 1024]).unwrap();
     let out = home.with_password(&["add", "huge", "--value-file", huge.to_str().unwrap()], "");
-    assert_one_line_error(&out, 1, "too large");
+    assert_one_line_error(&out, 14, "too large");
     assert!(
         snapshot(&home.root().join("data")) == before,
         "refused values changed nothing"
@@ -117,7 +117,7 @@ fn values_come_from_files_too_and_bad_files_are_refused() {
         &["add", "gh", "--value-stdin"],
         "another-value-0123456789\n",
     );
-    assert_one_line_error(&out, 1, "already exists");
+    assert_one_line_error(&out, 13, "already exists");
     let list = stdout(&home.with_password(&["list", "--json"], ""));
     let listed: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 1);
@@ -141,16 +141,16 @@ fn snapshot(dir: &std::path::Path) -> Vec<(PathBuf, Vec<u8>)> {
 #[test]
 fn wrong_password_missing_vault_and_usage_errors_are_one_line() {
     let home = Home::new();
-    assert_one_line_error(&home.with_password(&["list"], ""), 1, "till init");
+    assert_one_line_error(&home.with_password(&["list"], ""), 5, "till init");
     home.init();
     assert_one_line_error(
         &home.run(&["--password-stdin", "list"], b"not the password\n"),
-        1,
+        7,
         "wrong master password",
     );
     assert_one_line_error(
         &home.with_password(&["init", "--no-keyring"], ""),
-        1,
+        6,
         "already exists",
     );
     let out = home.with_password(&["add", "no-value"], "");
@@ -200,7 +200,7 @@ fn a_corrupted_vault_file_is_reported_and_left_as_it_was() {
     }
     std::fs::write(home.vault_file(), &bytes).unwrap();
     let out = home.with_password(&["list"], "");
-    assert_one_line_error(&out, 1, "damaged or was tampered with");
+    assert_one_line_error(&out, 15, "damaged or was tampered with");
     assert_eq!(std::fs::read(home.vault_file()).unwrap(), bytes);
 }
 
@@ -253,7 +253,7 @@ fn import_previews_refuses_a_partly_bad_file_and_imports_with_yes() {
     );
 
     let refused = home.with_password(&["import", path], "");
-    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(refused.status.code(), Some(14));
     assert!(
         stderr(&refused).contains("nothing was imported"),
         "{}",
@@ -290,14 +290,14 @@ fn malformed_exports_are_refused_with_their_line() {
     let json = home.dir.path().join("bw.json");
     std::fs::write(&json, "{\"items\": [\n  {\"name\": }\n]}").unwrap();
     let out = home.with_password(&["import", json.to_str().unwrap()], "");
-    assert_one_line_error(&out, 1, "line 2 column");
+    assert_one_line_error(&out, 14, "line 2 column");
     let csv = home.dir.path().join("export.csv");
     std::fs::write(&csv, "a,b\n1,2\n").unwrap();
     let out = home.with_password(
         &["import", csv.to_str().unwrap(), "--format", "keepassxc-csv"],
         "",
     );
-    assert_one_line_error(&out, 1, "KeePassXC");
+    assert_one_line_error(&out, 14, "KeePassXC");
 }
 
 #[test]
@@ -352,7 +352,7 @@ fn an_encrypted_backup_restores_into_a_new_vault_and_a_csv_holds_no_values() {
         &["import", backup.to_str().unwrap(), "--format", "till"],
         "not the backup password\n",
     );
-    assert_one_line_error(&wrong, 1, "backup password is wrong");
+    assert_one_line_error(&wrong, 14, "backup password is wrong");
     let restored = other.with_password(
         &["import", backup.to_str().unwrap(), "--format", "till"],
         "backup passphrase 1\n",
@@ -376,7 +376,7 @@ fn passwd_changes_the_master_password() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_one_line_error(
         &home.with_password(&["list"], ""),
-        1,
+        7,
         "wrong master password",
     );
     let out = home.run(
@@ -499,7 +499,7 @@ fn edit_changes_details_replaces_the_value_and_rolls_back() {
     );
     assert_one_line_error(
         &home.with_password(&["edit", "nope", "--owner", "x"], ""),
-        1,
+        12,
         "no key named",
     );
 }

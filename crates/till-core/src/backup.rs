@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::crypto::kdf::{derive_key, KdfParams, SALT_LEN};
-use crate::crypto::{envelope, fill_random};
+use crate::crypto::{envelope, fill_random, from_hex, hex};
 use crate::error::TillError;
 use crate::model::{KeyMeta, NewKey};
 
@@ -88,20 +88,6 @@ impl BackedUpKey {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// Seals `keys` into backup file contents under `password`.
 pub fn seal(
     keys: &[BackedUpKey],
@@ -109,11 +95,7 @@ pub fn seal(
     kdf: KdfParams,
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, TillError> {
-    if password.expose_secret().chars().count() < 8 {
-        return Err(TillError::InvalidInput {
-            what: "the backup password is shorter than 8 characters: use a passphrase".into(),
-        });
-    }
+    crate::password::check_new_password(password)?;
     let mut salt = [0u8; SALT_LEN];
     fill_random(&mut salt);
     let kek = derive_key(password, &salt, kdf).map_err(|e| TillError::Internal {
@@ -164,9 +146,10 @@ pub fn open(bytes: &[u8], password: &SecretString) -> Result<Vec<BackedUpKey>, T
             file.version
         )));
     }
-    let salt = unhex(&file.salt).ok_or_else(|| invalid("the backup's salt is damaged".into()))?;
-    let sealed =
-        unhex(&file.sealed).ok_or_else(|| invalid("the backup's contents are damaged".into()))?;
+    let salt =
+        from_hex(&file.salt).ok_or_else(|| invalid("the backup's salt is damaged".into()))?;
+    let sealed = from_hex(&file.sealed)
+        .ok_or_else(|| invalid("the backup's contents are damaged".into()))?;
     let kek = derive_key(password, &salt, file.kdf).map_err(|_| {
         invalid("the backup's password parameters are below the safe minimum".into())
     })?;
@@ -244,6 +227,6 @@ mod tests {
             now,
         )
         .unwrap_err();
-        assert!(err.to_string().contains("shorter than 8"), "{err}");
+        assert!(err.to_string().contains("at least 8"), "{err}");
     }
 }

@@ -1,8 +1,9 @@
 //! The provider catalog: one data file per provider (`crates/till-core/catalog/*.toml`).
 //!
 //! One catalog feeds everything provider-specific: recognising a pasted value, console
-//! links for creating and revoking keys, recommended rotation intervals, and later scopes
-//! and live verification. Adding a provider is adding a file, not code.
+//! links for creating and revoking keys, recommended rotation intervals, the scope
+//! catalog (descriptions, risk, what implies what) and live verification. Adding a
+//! provider is adding a file, not code.
 
 use std::sync::OnceLock;
 

@@ -1,9 +1,10 @@
 //! Errors with a stable code and a message that says what to do.
 //!
 //! Every failure the user can see carries an [`ErrorCode`] from a closed list. The code
-//! crosses IPC unchanged (the UI branches on it; `ui/src/lib/ipc/errors.ts` mirrors the
-//! list from the generated bindings) while the message is for people: what happened and
-//! what to try next. Messages never contain secret values.
+//! crosses IPC unchanged (the desktop shell's `IpcError` carries it to the window, where
+//! `ui/src/lib/ipc/errors.ts` mirrors the list from the generated bindings) and sets the
+//! `till` command's exit status, while the message is for people: what happened and what
+//! to try next. Messages never contain secret values.
 
 use std::path::PathBuf;
 
@@ -150,47 +151,16 @@ impl TillError {
     }
 }
 
-/// An error as the webview receives it: `{ code, message }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct IpcError {
-    pub code: ErrorCode,
-    pub message: String,
-}
-
-impl From<&TillError> for IpcError {
-    fn from(error: &TillError) -> Self {
-        Self {
-            code: error.code(),
-            message: error.to_string(),
-        }
-    }
-}
-
-impl From<TillError> for IpcError {
-    fn from(error: TillError) -> Self {
-        Self::from(&error)
-    }
-}
-
-impl IpcError {
-    /// An internal error: a bug. The message asks for a report rather than blaming the user.
-    pub fn internal(what: impl std::fmt::Display) -> Self {
-        Self::from(TillError::Internal {
-            what: what.to_string(),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn ipc_error_serializes_as_code_and_message() {
-        let error = IpcError::from(TillError::NoHomeDirectory);
-        let json = serde_json::to_value(&error).unwrap();
-        assert_eq!(json["code"], "bad_environment");
-        assert!(json["message"].as_str().unwrap().contains("TILL_HOME"));
+    fn every_error_has_a_code_and_says_what_to_do() {
+        let error = TillError::NoHomeDirectory;
+        assert_eq!(error.code(), ErrorCode::BadEnvironment);
+        assert!(error.to_string().contains("TILL_HOME"));
+        let json = serde_json::to_value(ErrorCode::PasswordRequired).unwrap();
+        assert_eq!(json, "password_required");
     }
 }

@@ -3,7 +3,8 @@
 //! The desktop shell (`src-tauri`) and the `till` command are thin adapters over this
 //! crate, so one behaviour can be tested with plain `cargo test` and no display. Types
 //! that cross into the webview derive `ts_rs::TS`; their TypeScript twins are checked in
-//! under `ui/src/lib/ipc/bindings/` and kept current by `tests/bindings.rs`.
+//! under `ui/src/lib/ipc/bindings/`, written by `cargo test` (see `.cargo/config.toml`) and
+//! kept current by `scripts/test`, which fails on a diff.
 #![forbid(unsafe_code)]
 
 pub mod backup;
@@ -32,7 +33,7 @@ pub mod vault;
 pub mod verify;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use error::{ErrorCode, IpcError, TillError};
+pub use error::{ErrorCode, TillError};
 pub use paths::TillPaths;
 pub use status::{AppStatus, VaultState};
 

@@ -120,6 +120,92 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
+/// Replaces `path` with `bytes`, readable and writable by the owner only (0600 on Unix),
+/// atomically: the bytes go to a private temporary file beside it, reach the disk, then
+/// take its name. For settings, state and anything else Till rewrites.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TillError> {
+    use std::io::Write;
+    let storage = |source| TillError::Storage {
+        path: path.to_owned(),
+        source,
+    };
+    let name = path.file_name().ok_or_else(|| TillError::InvalidInput {
+        what: format!(
+            "{} is not a file name: give a path to a file",
+            path.display()
+        ),
+    })?;
+    let mut temporary_name = std::ffi::OsString::from(".");
+    temporary_name.push(name);
+    temporary_name.push(format!(".tmp-{}", std::process::id()));
+    let temporary = path.with_file_name(temporary_name);
+    let written = private_options(true)
+        .open(&temporary)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        // Best effort: the temporary file must not linger; the write's error is the news.
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map_err(storage)
+}
+
+/// Writes `bytes` to a new file at `path`, owner-only (0600 on Unix); never replaces an
+/// existing file. For exports and backups the user names.
+pub fn create_private(path: &Path, bytes: &[u8]) -> Result<(), TillError> {
+    use std::io::Write;
+    let storage = |source| TillError::Storage {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = private_options(true)
+        .open(path)
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AlreadyExists => TillError::InvalidInput {
+                what: format!(
+                    "{} already exists: choose another name, Till will not overwrite it",
+                    path.display()
+                ),
+            },
+            _ => storage(source),
+        })?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(storage)
+}
+
+/// Opens `path` for appending, creating it owner-only (0600 on Unix); an existing file
+/// that others could read is narrowed to 0600 too. For logs.
+pub fn open_private_append(path: &Path) -> std::io::Result<std::fs::File> {
+    let file = private_options(false).open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(file)
+}
+
+/// Open options that create files with mode 0600 on Unix: `new_only` refuses an
+/// existing file, otherwise it is appended to.
+fn private_options(new_only: bool) -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    if new_only {
+        options.write(true).create_new(true);
+    } else {
+        options.append(true).create(true);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +282,73 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o700);
         }
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn write_private_replaces_atomically_with_owner_only_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.toml");
+        std::fs::write(&path, b"old").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        write_private(&path, b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn write_private_into_a_missing_directory_is_a_storage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = write_private(&dir.path().join("missing/x"), b"x").unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::Storage);
+    }
+
+    #[test]
+    fn create_private_is_owner_only_and_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("backup.till");
+        create_private(&path, b"sealed").unwrap();
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+        let error = create_private(&path, b"other").unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::InvalidInput);
+        assert!(error.to_string().contains("already exists"), "{error}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"sealed");
+    }
+
+    #[test]
+    fn open_private_append_creates_0600_and_narrows_an_open_log() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("till-desktop.log");
+        open_private_append(&path)
+            .unwrap()
+            .write_all(b"a\n")
+            .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(mode(&path), 0o600);
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        open_private_append(&path)
+            .unwrap()
+            .write_all(b"b\n")
+            .unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"a\nb\n");
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
     }
 }

@@ -1,5 +1,6 @@
 //! IPC commands, one per user action, grouped by domain. Each is declared in `build.rs`
-//! and granted to the main window in `capabilities/main.json`; nothing else is reachable.
+//! and granted per window in `capabilities/*.json`; nothing else is reachable
+//! (`tests/command_list.rs` checks that these lists agree).
 
 pub mod app;
 pub mod copying;

@@ -11,11 +11,11 @@ use till_core::model::{KeyView, RotationStep};
 use till_core::reminders::DueItem;
 use till_core::runbook::{self, Runbook};
 use till_core::vault::{AuditReview, RotationAction, RotationInput};
-use till_core::{IpcError, TillError};
+use till_core::TillError;
 
-use crate::error::CommandResult;
+use crate::error::{CommandResult, IpcError};
+use crate::route::Route;
 use crate::state::AppState;
-use crate::windows::Route;
 
 /// Everything upcoming or past due, most urgent first.
 #[tauri::command]

@@ -8,13 +8,15 @@
 use secrecy::SecretString;
 use tauri::{AppHandle, Manager, State};
 use till_core::catalog::{self, Provider, Recognition};
+use till_core::crypto::kdf::params_for_new_vault;
 use till_core::import::{self, ImportFormat, ImportPreview, PreviewView};
 use till_core::keyring::Keyring;
 use till_core::model::{KeyChanges, KeyInput, KeyView, NewKey};
+use till_core::password::check_new_password;
 use till_core::vault::{AuditEntry, ImportReport, Unlock, ValueUse, Vault};
-use till_core::{AppStatus, IpcError, TillError};
+use till_core::{AppStatus, TillError};
 
-use crate::error::CommandResult;
+use crate::error::{CommandResult, IpcError};
 use crate::state::AppState;
 use crate::tray;
 
@@ -38,18 +40,17 @@ pub async fn setup_vault(
     let password = SecretString::from(password);
     let handle = app.clone();
     let vault = blocking(move || {
+        check_new_password(&password)?;
         let state = handle.state::<AppState>();
         let keyring = if use_keyring {
             Some(Keyring::connect()?)
         } else {
             None
         };
-        // Lands between 0.5 and 1 s on this machine.
-        let kdf = till_core::crypto::kdf::KdfParams::calibrate(std::time::Duration::from_secs(1));
         Vault::create(
             &state.paths,
             &password,
-            kdf,
+            params_for_new_vault(),
             keyring.as_ref(),
             state.clock.clone(),
             &state.settings,
@@ -265,11 +266,9 @@ pub async fn change_master_password(
     tauri::async_runtime::spawn_blocking(move || {
         let state = handle.state::<AppState>();
         state.with_vault(|vault| {
+            check_new_password(&new_password)?;
             vault.check_password(&current)?;
-            // Lands between 0.5 and 1 s on this machine.
-            let kdf =
-                till_core::crypto::kdf::KdfParams::calibrate(std::time::Duration::from_secs(1));
-            vault.change_password(&new_password, kdf)
+            vault.change_password(&new_password, params_for_new_vault())
         })
     })
     .await

@@ -1,8 +1,6 @@
 //! Commands about the window itself.
 
-use till_core::IpcError;
-
-use crate::error::CommandResult;
+use crate::error::{CommandResult, IpcError};
 
 /// Closes the calling window (Ctrl+W). Till keeps running in the tray, and the webview is
 /// destroyed with the window, as when the window manager's close button is used.

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { remote } from "webdriverio";
+import { ARTIFACTS } from "./artifacts.mjs";
 import { isRunning } from "./desktop.mjs";
 import { startDriver } from "./driver.mjs";
 import { clickTrayMenu, registeredTrayItems, trayProps } from "./tray.mjs";
@@ -12,7 +13,7 @@ import { waitFor } from "./wait.mjs";
 
 export const APP = process.env.TILL_E2E_APP;
 export const CLI = APP && join(APP, "..", "till");
-export const ARTIFACTS = process.env.TILL_ARTIFACTS ?? join(tmpdir(), "till-artifacts");
+export { ARTIFACTS };
 
 /** Starts Till; resolves once its tray item is registered. */
 export async function launchTill({ now = "2026-11-27T09:00:00Z", extraEnv = {}, logName }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { estimateBits, strength } from "./strength";
+import { estimateBits, MIN_PASSWORD_CHARS, passwordChars, strength } from "./strength";
 
 describe("strength", () => {
   it("calls short passwords too short, whatever they contain", () => {
@@ -13,5 +13,14 @@ describe("strength", () => {
 
   it("rates a four-word passphrase as strong or better", () => {
     expect(strength("correct horse battery staple").score).toBeGreaterThanOrEqual(3);
+  });
+
+  it("follows Rust's rule: 8 code points, said in the hint", () => {
+    expect(MIN_PASSWORD_CHARS).toBe(8);
+    expect(strength("abcdefg").hint).toContain("at least 8");
+    expect(strength("abcdefgh").score).toBeGreaterThan(0);
+    // Seven emoji are 14 UTF-16 units but 7 code points: still too short.
+    expect(passwordChars("🦀🦀🦀🦀🦀🦀🦀")).toBe(7);
+    expect(strength("🦀🦀🦀🦀🦀🦀🦀").score).toBe(0);
   });
 });

@@ -3,6 +3,15 @@
 
 export type Strength = { score: 0 | 1 | 2 | 3 | 4; label: string; hint: string };
 
+/** Till's rule (enforced in Rust, crates/till-core/src/password.rs): at least 8 characters,
+ * counted as Unicode code points, and not a very common password. */
+export const MIN_PASSWORD_CHARS = 8;
+
+/** The length as Rust counts it: code points, not UTF-16 units (an emoji is one). */
+export function passwordChars(password: string): number {
+  return [...password].length;
+}
+
 export function estimateBits(password: string): number {
   if (password.length === 0) return 0;
   let pool = 0;
@@ -17,8 +26,12 @@ export function estimateBits(password: string): number {
 
 export function strength(password: string): Strength {
   const bits = estimateBits(password);
-  if (password.length < 8)
-    return { score: 0, label: "Too short", hint: "Use at least 12 characters." };
+  if (passwordChars(password) < MIN_PASSWORD_CHARS)
+    return {
+      score: 0,
+      label: "Too short",
+      hint: `Use at least ${MIN_PASSWORD_CHARS} characters: a few unrelated words work well.`,
+    };
   if (bits < 45)
     return { score: 1, label: "Weak", hint: "Longer is better: try four random words." };
   if (bits < 65) return { score: 2, label: "Fair", hint: "A few more words would make it strong." };

@@ -2,7 +2,7 @@
 //!
 //! One random 256-bit vault key (VK) per vault. It is never stored as it is: it is kept
 //! *wrapped* (sealed) by a key from the OS keyring and/or by a key derived from the master
-//! password (see [`wrap`]). From the VK, HKDF-SHA256 derives one sub-key per job, so a
+//! password (the vault's `wrap` records). From the VK, HKDF-SHA256 derives one sub-key per job, so a
 //! key used to seal records is never also used to MAC the audit chain or to fingerprint
 //! values. Every sealed blob is a versioned envelope (see [`envelope`]).
 
@@ -98,14 +98,26 @@ pub fn mac(key: &SecretKey, parts: &[&[u8]]) -> [u8; 32] {
     hmac.finalize().into_bytes().into()
 }
 
-/// Lowercase hex of `bytes` (ids, fingerprints, file fields).
+/// Lowercase hex of `bytes`: how MACs, salts and sealed blobs are written as text.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
+        // Writing to a String cannot fail.
         let _ = write!(out, "{byte:02x}");
     }
     out
+}
+
+/// The bytes of a hex string (either case), or `None` if it is not hex.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Compares two MACs in constant time.
@@ -163,5 +175,16 @@ mod tests {
         assert!(mac_eq(b"abc", b"abc"));
         assert!(!mac_eq(b"abc", b"abd"));
         assert!(!mac_eq(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn hex_round_trips_and_refuses_odd_or_foreign_text() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(hex(&[]), "");
+        assert_eq!(from_hex("000fa0ff"), Some(vec![0x00, 0x0f, 0xa0, 0xff]));
+        assert_eq!(from_hex("ABcd"), Some(vec![0xab, 0xcd]));
+        assert_eq!(from_hex("abc"), None);
+        assert_eq!(from_hex("zz"), None);
+        assert_eq!(from_hex("é1"), None);
     }
 }

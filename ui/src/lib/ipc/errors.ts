@@ -47,3 +47,31 @@ export function toIpcError(thrown: unknown): IpcError {
     message: `Till's window could not reach its core (${detail}). Close the window and open it again from the tray.`,
   };
 }
+
+/**
+ * What a view does about an error beyond showing its message, for the codes the UI can
+ * act on: retry the password in place, offer the password when the keyring cannot help,
+ * reload a list that named a key since removed, put the cursor on a name that is taken,
+ * or go to the unlock screen. Everything else is shown as it is.
+ */
+export type ErrorAction =
+  "retry_password" | "use_password" | "refresh" | "fix_name" | "unlock" | "show";
+
+export function actionFor(code: ErrorCode): ErrorAction {
+  switch (code) {
+    case "wrong_password":
+    case "throttled":
+      return "retry_password";
+    case "keyring_unavailable":
+    case "password_required":
+      return "use_password";
+    case "not_found":
+      return "refresh";
+    case "conflict":
+      return "fix_name";
+    case "locked":
+      return "unlock";
+    default:
+      return "show";
+  }
+}

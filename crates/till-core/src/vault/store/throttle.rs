@@ -67,7 +67,7 @@ impl Failures {
         let bytes = serde_json::to_vec(&failures).map_err(|e| TillError::Internal {
             what: e.to_string(),
         })?;
-        std::fs::write(&path, bytes).map_err(|source| TillError::Storage { path, source })
+        crate::paths::write_private(&path, &bytes)
     }
 
     /// Forgets failures after a successful unlock (they are in the audit log by then).
