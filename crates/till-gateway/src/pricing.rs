@@ -83,7 +83,9 @@ static BUILTIN_CATALOG: LazyLock<PricingCatalog> = LazyLock::new(|| {
 
 fn micro_per_mtok(dollars: f64) -> Option<u64> {
     // Prices have at most a few decimals; rounding to the micro-dollar is exact for them.
-    (dollars.is_finite() && dollars >= 0.0 && dollars < 1e9).then(|| (dollars * 1e6).round() as u64)
+    (0.0..1e9)
+        .contains(&dollars)
+        .then(|| (dollars * 1e6).round() as u64)
 }
 
 impl PricingCatalog {

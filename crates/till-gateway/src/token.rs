@@ -153,12 +153,19 @@ impl TokenKey {
 
 /// HMAC-SHA256 of a token under the [`TokenKey`]; what the vault stores and indexes.
 /// Equality is constant-time. Serialized as lowercase hex.
-#[derive(Clone, Copy, Eq, Hash)]
+#[derive(Clone, Copy, Eq)]
 pub struct TokenHash(pub [u8; 32]);
 
 impl PartialEq for TokenHash {
     fn eq(&self, other: &Self) -> bool {
         self.0.ct_eq(&other.0).into()
+    }
+}
+
+// Hashing the bytes is consistent with the constant-time equality (equal bytes, equal hash).
+impl std::hash::Hash for TokenHash {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
     }
 }
 
