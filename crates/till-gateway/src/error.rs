@@ -118,6 +118,12 @@ impl GatewayError {
         )
     }
 
+    /// The same refusal with another sentence.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
     /// The error as the provider would send it.
     pub fn to_response(&self, style: Provider) -> Response<Full<Bytes>> {
         let body = if style.is_anthropic_style() {

@@ -109,8 +109,8 @@ pub struct Caps {
     pub micro_usd: Option<u64>,
     /// Requests per sliding minute.
     pub rpm: Option<u32>,
-    /// The output tokens reserved for a request that names no `max_tokens` (and the most a
-    /// request may name). Without it, [`DEFAULT_OUTPUT_RESERVE`] is reserved.
+    /// The output tokens reserved for a request that names no `max_tokens`. Without it,
+    /// [`DEFAULT_OUTPUT_RESERVE`] is reserved. (A request naming a limit reserves that.)
     pub max_output_tokens: Option<u64>,
 }
 

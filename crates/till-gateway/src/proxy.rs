@@ -191,13 +191,6 @@ fn check_grant(shared: &Shared, grant: &Grant, route: &Route) -> Result<(), Gate
     Ok(())
 }
 
-impl GatewayError {
-    fn with_message(mut self, message: &str) -> Self {
-        self.message = message.to_owned();
-        self
-    }
-}
-
 fn note(shared: &Shared, grant_id: &str, event: GrantEvent) {
     if let Err(e) = shared.store.mark(grant_id, event) {
         tracing::warn!(grant = grant_id, error = %e, "could not record a grant event");
@@ -280,6 +273,7 @@ const DROP_REQUEST_HEADERS: &[&str] = &[
     "trailer",
     "transfer-encoding",
     "upgrade",
+    "expect",
     "content-length",
     "authorization",
     "x-api-key",

@@ -519,6 +519,30 @@ async fn a_stream_cut_short_is_settled_with_the_reservation() {
         usage[0].micro_usd,
         price(Provider::OpenAi, "gpt-4o-mini", usage[0].input_tokens, 500)
     );
+
+    // Anthropic, cut after message_start: the partial usage is not trusted.
+    let atoken = h.mint(grant("acut", Provider::Anthropic, &[F::Messages]));
+    let resp = h
+        .post(
+            "/anthropic/v1/messages",
+            &atoken,
+            &messages("claude-haiku-4-5", 300, true),
+        )
+        .header("x-test-cut", "1")
+        .header("x-test-delay-ms", "20")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.text().await.is_err());
+    for _ in 0..50 {
+        if h.store.usage().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let usage = h.store.usage();
+    assert!(usage[1].estimated);
+    assert_eq!(usage[1].output_tokens, 300);
     h.gw.shutdown().await;
 }
 
@@ -892,4 +916,25 @@ async fn the_real_key_and_the_token_appear_in_no_log_or_response() {
         "a body was logged"
     );
     assert!(!log.contains("label-"), "a label was logged");
+}
+
+#[tokio::test]
+async fn binds_to_loopback_only_and_shuts_down_cleanly() {
+    use till_gateway::{Config, Gateway, MemoryStore, TokenKey, Upstreams};
+    let store = Arc::new(MemoryStore::new());
+    let config = || Config::new(TokenKey::new(KEY_BYTES), Upstreams::default());
+    let err = Gateway::bind("0.0.0.0:0".parse().unwrap(), store.clone(), config())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    let gw = Gateway::bind("127.0.0.1:0".parse().unwrap(), store, config())
+        .await
+        .unwrap();
+    let addr = gw.addr();
+    assert!(addr.ip().is_loopback());
+    gw.shutdown().await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still listening"
+    );
 }
