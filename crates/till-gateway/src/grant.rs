@@ -1,0 +1,310 @@
+//! What a grant allows: the plain, serializable record behind an agent token.
+//!
+//! till-core seals these like every other record; the gateway only reads them (through
+//! [`crate::GrantStore`]) and decides per request. [`validate_grant`] is the check the
+//! mint command runs, so a grant that could never be enforced is refused up front.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::pricing::PricingCatalog;
+use crate::usage::UsageTotals;
+
+/// A provider the gateway can forward to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    #[serde(rename = "openai")]
+    OpenAi,
+    Anthropic,
+    #[serde(rename = "openrouter")]
+    OpenRouter,
+    Groq,
+    Mistral,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 5] = [
+        Provider::OpenAi,
+        Provider::Anthropic,
+        Provider::OpenRouter,
+        Provider::Groq,
+        Provider::Mistral,
+    ];
+
+    /// The id used in URLs (`/openai/v1/…`), environment variables and the catalog.
+    pub fn id(self) -> &'static str {
+        match self {
+            Provider::OpenAi => "openai",
+            Provider::Anthropic => "anthropic",
+            Provider::OpenRouter => "openrouter",
+            Provider::Groq => "groq",
+            Provider::Mistral => "mistral",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.id() == id)
+    }
+
+    /// Whether clients expect Anthropic's wire format (errors, auth header).
+    pub fn is_anthropic_style(self) -> bool {
+        self == Provider::Anthropic
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A family of endpoints a grant may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointFamily {
+    /// OpenAI-style `chat/completions`.
+    Chat,
+    /// OpenAI `responses`.
+    Responses,
+    Embeddings,
+    /// Listing models (free).
+    Models,
+    /// Anthropic `messages`.
+    Messages,
+    /// Anthropic `messages/count_tokens` (free).
+    CountTokens,
+}
+
+impl EndpointFamily {
+    pub fn id(self) -> &'static str {
+        match self {
+            EndpointFamily::Chat => "chat",
+            EndpointFamily::Responses => "responses",
+            EndpointFamily::Embeddings => "embeddings",
+            EndpointFamily::Models => "models",
+            EndpointFamily::Messages => "messages",
+            EndpointFamily::CountTokens => "count_tokens",
+        }
+    }
+
+    /// Whether the provider bills for calls to this family (free ones reserve nothing).
+    pub fn is_billed(self) -> bool {
+        !matches!(self, EndpointFamily::Models | EndpointFamily::CountTokens)
+    }
+}
+
+/// Limits on a grant; `None` is "no limit".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Caps {
+    /// Forwarded requests, over the grant's life.
+    pub calls: Option<u64>,
+    /// Input + output tokens, over the grant's life.
+    pub tokens: Option<u64>,
+    /// Spend in micro-dollars (1 USD = 1 000 000).
+    pub micro_usd: Option<u64>,
+    /// Requests per sliding minute.
+    pub rpm: Option<u32>,
+    /// The output tokens reserved for a request that names no `max_tokens`. Without it,
+    /// [`DEFAULT_OUTPUT_RESERVE`] is reserved. (A request naming a limit reserves that.)
+    pub max_output_tokens: Option<u64>,
+}
+
+/// Output tokens reserved for a request that names no limit when the grant sets none.
+pub const DEFAULT_OUTPUT_RESERVE: u64 = 4096;
+
+/// Where a grant is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantState {
+    Active,
+    Revoked,
+    Expired,
+    Exhausted,
+}
+
+/// A grant as the gateway sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// Stable id (shown in `till agent list`, logged; never the token).
+    pub id: String,
+    /// The user's name for it; never logged.
+    pub label: String,
+    pub provider: Provider,
+    /// Models it may name; `None` is any model.
+    pub models: Option<Vec<String>>,
+    pub endpoints: BTreeSet<EndpointFamily>,
+    pub caps: Caps,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub state: GrantState,
+    pub first_used_at: Option<DateTime<Utc>>,
+    /// What it has used so far, as the store's ledger knows it (seeds the gateway's budget
+    /// the first time it sees the grant).
+    #[serde(default)]
+    pub used: UsageTotals,
+}
+
+impl Grant {
+    /// Whether the grant has passed its expiry at `now`.
+    pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
+        self.state == GrantState::Expired || self.expires_at.is_some_and(|at| now >= at)
+    }
+
+    /// Whether the grant may name this model.
+    pub fn allows_model(&self, model: &str) -> bool {
+        self.models
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|m| m == model))
+    }
+
+    pub fn allows_endpoint(&self, family: EndpointFamily) -> bool {
+        self.endpoints.contains(&family)
+    }
+
+    /// The output tokens to reserve when a request names `requested` (or nothing).
+    pub fn output_reserve(&self, requested: Option<u64>) -> u64 {
+        requested
+            .or(self.caps.max_output_tokens)
+            .unwrap_or(DEFAULT_OUTPUT_RESERVE)
+    }
+}
+
+/// Why a grant cannot be minted as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GrantError {
+    #[error("a dollar cap needs a price for every model, and {provider} model `{model}` has none in Till's pricing catalog; name priced models with --models, or cap calls or tokens instead")]
+    UnpricedModel { provider: Provider, model: String },
+    #[error("a dollar cap needs a list of models (--models) for {provider}, whose prices Till does not know for every model; or cap calls or tokens instead")]
+    DollarCapWithoutModels { provider: Provider },
+    #[error("the grant allows no endpoints; allow at least one (e.g. chat)")]
+    NoEndpoints,
+    #[error("endpoint `{family}` does not exist for {provider}")]
+    EndpointNotForProvider {
+        provider: Provider,
+        family: &'static str,
+    },
+    #[error("a cap of zero would refuse every request; leave it unset or give a positive number")]
+    ZeroCap,
+    #[error("the expiry is in the past")]
+    ExpiryInPast,
+}
+
+/// Checks a grant before it is minted.
+pub fn validate_grant(
+    grant: &Grant,
+    pricing: &PricingCatalog,
+    now: DateTime<Utc>,
+) -> Result<(), GrantError> {
+    if grant.endpoints.is_empty() {
+        return Err(GrantError::NoEndpoints);
+    }
+    for family in &grant.endpoints {
+        if !crate::routes::provider_has(grant.provider, *family) {
+            return Err(GrantError::EndpointNotForProvider {
+                provider: grant.provider,
+                family: family.id(),
+            });
+        }
+    }
+    let caps = &grant.caps;
+    if caps.calls == Some(0)
+        || caps.tokens == Some(0)
+        || caps.micro_usd == Some(0)
+        || caps.rpm == Some(0)
+        || caps.max_output_tokens == Some(0)
+    {
+        return Err(GrantError::ZeroCap);
+    }
+    if grant.expires_at.is_some_and(|at| at <= now) {
+        return Err(GrantError::ExpiryInPast);
+    }
+    if caps.micro_usd.is_some() {
+        let models = grant
+            .models
+            .as_ref()
+            .ok_or(GrantError::DollarCapWithoutModels {
+                provider: grant.provider,
+            })?;
+        for model in models {
+            if pricing.price(grant.provider, model).is_none() {
+                return Err(GrantError::UnpricedModel {
+                    provider: grant.provider,
+                    model: model.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn grant() -> Grant {
+        Grant {
+            id: "g1".into(),
+            label: "test".into(),
+            provider: Provider::OpenAi,
+            models: Some(vec!["gpt-4o-mini".into()]),
+            endpoints: [EndpointFamily::Chat].into(),
+            caps: Caps {
+                micro_usd: Some(10_000),
+                ..Caps::default()
+            },
+            expires_at: None,
+            state: GrantState::Active,
+            first_used_at: None,
+            used: UsageTotals::default(),
+        }
+    }
+
+    #[test]
+    fn dollar_cap_needs_priced_models() {
+        let pricing = PricingCatalog::builtin();
+        let now = Utc::now();
+        assert_eq!(validate_grant(&grant(), pricing, now), Ok(()));
+        let mut g = grant();
+        g.models = Some(vec!["my-finetune".into()]);
+        assert!(matches!(
+            validate_grant(&g, pricing, now),
+            Err(GrantError::UnpricedModel { .. })
+        ));
+        g.models = None;
+        assert!(matches!(
+            validate_grant(&g, pricing, now),
+            Err(GrantError::DollarCapWithoutModels { .. })
+        ));
+        g.caps.micro_usd = None;
+        g.caps.calls = Some(3);
+        assert_eq!(validate_grant(&g, pricing, now), Ok(()));
+    }
+
+    #[test]
+    fn endpoints_must_belong_to_the_provider() {
+        let mut g = grant();
+        g.endpoints = [EndpointFamily::Messages].into();
+        assert!(matches!(
+            validate_grant(&g, PricingCatalog::builtin(), Utc::now()),
+            Err(GrantError::EndpointNotForProvider { .. })
+        ));
+        g.endpoints.clear();
+        assert_eq!(
+            validate_grant(&g, PricingCatalog::builtin(), Utc::now()),
+            Err(GrantError::NoEndpoints)
+        );
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let g = grant();
+        let json = serde_json::to_string(&g).unwrap();
+        assert!(json.contains("\"provider\":\"openai\""));
+        assert_eq!(serde_json::from_str::<Grant>(&json).unwrap(), g);
+    }
+}

@@ -1,0 +1,34 @@
+//! Till's agent-key gateway.
+//!
+//! An agent gets a `till_sk_…` token instead of a provider key. This crate is the loopback
+//! proxy that accepts such a token, checks the grant behind it (provider, models, endpoints,
+//! caps, expiry, state), reserves the worst-case cost, swaps in the real key, forwards over
+//! rustls and settles the budget from the provider's own usage report.
+//!
+//! It knows nothing of the vault: everything it needs from storage goes through the
+//! [`GrantStore`] trait, which till-core's sealed grants implement. [`MemoryStore`] is the
+//! in-memory implementation the tests (and a throwaway `till run`) use.
+
+#![forbid(unsafe_code)]
+
+pub mod budget;
+pub mod clock;
+pub mod error;
+pub mod grant;
+pub mod pricing;
+pub mod proxy;
+pub mod routes;
+pub mod server;
+pub mod store;
+pub mod token;
+pub mod usage;
+
+pub use budget::{Amount, Budget, BudgetBook, Refusal};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{ErrorCode, GatewayError};
+pub use grant::{validate_grant, Caps, EndpointFamily, Grant, GrantError, GrantState, Provider};
+pub use pricing::{ModelPrice, PricingCatalog};
+pub use server::{Config, Gateway, RunningGateway, Upstream, UpstreamError, Upstreams};
+pub use store::{ActiveGrant, GrantEvent, GrantStore, MemoryStore, StoreError, UsageRecord};
+pub use token::{Token, TokenError, TokenHash, TokenKey};
+pub use usage::{Usage, UsageTotals};
