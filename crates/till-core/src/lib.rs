@@ -7,6 +7,7 @@
 //! kept current by `scripts/test`, which fails on a diff.
 #![forbid(unsafe_code)]
 
+pub mod agents;
 pub mod backup;
 pub mod catalog;
 pub mod clock;

@@ -11,16 +11,15 @@
 
 #![forbid(unsafe_code)]
 
+pub use till_core::agents::{grant, pricing, token};
+
 pub mod budget;
 pub mod clock;
 pub mod error;
-pub mod grant;
-pub mod pricing;
 pub mod proxy;
 pub mod routes;
 pub mod server;
 pub mod store;
-pub mod token;
 pub mod usage;
 
 pub use budget::{Amount, Budget, BudgetBook, Refusal};

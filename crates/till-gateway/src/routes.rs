@@ -23,14 +23,7 @@ pub struct Route {
 
 /// Whether `provider` has endpoints of `family`.
 pub fn provider_has(provider: Provider, family: EndpointFamily) -> bool {
-    use EndpointFamily as F;
-    match provider {
-        Provider::Anthropic => matches!(family, F::Messages | F::CountTokens | F::Models),
-        Provider::OpenAi | Provider::OpenRouter | Provider::Groq => {
-            matches!(family, F::Chat | F::Responses | F::Embeddings | F::Models)
-        }
-        Provider::Mistral => matches!(family, F::Chat | F::Embeddings | F::Models),
-    }
+    provider.has(family)
 }
 
 /// The provider named by a path's first segment, if any (for the shape of an error that

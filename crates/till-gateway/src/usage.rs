@@ -8,38 +8,9 @@
 //! as soon as its terminating blank line arrives and remembers the last usage it saw.
 
 use bytes::{Bytes, BytesMut};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Tokens one request used.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Usage {
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-}
-
-impl Usage {
-    pub const fn new(input_tokens: u64, output_tokens: u64) -> Self {
-        Self {
-            input_tokens,
-            output_tokens,
-        }
-    }
-
-    pub fn total(&self) -> u64 {
-        self.input_tokens.saturating_add(self.output_tokens)
-    }
-}
-
-/// What a grant has used over its life (the store's ledger sums).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct UsageTotals {
-    pub calls: u64,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub micro_usd: u64,
-}
+pub use till_core::agents::usage::{Usage, UsageTotals};
 
 fn field(v: &Value, name: &str) -> u64 {
     v.get(name).and_then(Value::as_u64).unwrap_or(0)

@@ -10,8 +10,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::pricing::PricingCatalog;
-use crate::usage::UsageTotals;
+use super::pricing::PricingCatalog;
+use super::usage::UsageTotals;
 
 /// A provider the gateway can forward to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -48,6 +48,18 @@ impl Provider {
 
     pub fn from_id(id: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.id() == id)
+    }
+
+    /// Whether the provider has endpoints of `family` (the gateway's routes follow this).
+    pub fn has(self, family: EndpointFamily) -> bool {
+        use EndpointFamily as F;
+        match self {
+            Provider::Anthropic => matches!(family, F::Messages | F::CountTokens | F::Models),
+            Provider::OpenAi | Provider::OpenRouter | Provider::Groq => {
+                matches!(family, F::Chat | F::Responses | F::Embeddings | F::Models)
+            }
+            Provider::Mistral => matches!(family, F::Chat | F::Embeddings | F::Models),
+        }
     }
 
     /// Whether clients expect Anthropic's wire format (errors, auth header).
@@ -203,7 +215,7 @@ pub fn validate_grant(
         return Err(GrantError::NoEndpoints);
     }
     for family in &grant.endpoints {
-        if !crate::routes::provider_has(grant.provider, *family) {
+        if !grant.provider.has(*family) {
             return Err(GrantError::EndpointNotForProvider {
                 provider: grant.provider,
                 family: family.id(),

@@ -56,7 +56,7 @@ impl Token {
         let mut random = String::with_capacity(RANDOM_LEN);
         let mut pool = [0u8; 64];
         while random.len() < RANDOM_LEN {
-            getrandom::fill(&mut pool).map_err(|_| TokenError::Random)?;
+            crate::crypto::fill_random(&mut pool);
             // Rejection sampling: 248 = 4 × 62, so `b % 62` is uniform for b < 248.
             for b in pool.iter().filter(|b| **b < 248) {
                 if random.len() == RANDOM_LEN {
@@ -137,7 +137,7 @@ impl TokenKey {
     /// A random key (tests, or an ephemeral gateway whose grants live only in memory).
     pub fn random() -> Result<Self, TokenError> {
         let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|_| TokenError::Random)?;
+        crate::crypto::fill_random(&mut bytes);
         Ok(Self::new(bytes))
     }
 

@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-use crate::grant::Provider;
-use crate::usage::Usage;
+use super::grant::Provider;
+use super::usage::Usage;
 
 /// One model's prices, in micro-dollars per million tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +72,8 @@ struct File {
 }
 
 const BUILTIN: [(&str, &str); 2] = [
-    ("openai", include_str!("../pricing/openai.toml")),
-    ("anthropic", include_str!("../pricing/anthropic.toml")),
+    ("openai", include_str!("../../pricing/openai.toml")),
+    ("anthropic", include_str!("../../pricing/anthropic.toml")),
 ];
 
 static BUILTIN_CATALOG: LazyLock<PricingCatalog> = LazyLock::new(|| {

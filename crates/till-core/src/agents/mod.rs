@@ -1,0 +1,17 @@
+//! Agent keys: the model behind `till_sk_` tokens, shared by the vault (which seals
+//! grants and keeps their ledger) and the gateway (which enforces them).
+//!
+//! A grant lets one agent spend one parent key within limits: a provider, models,
+//! endpoint families, caps on calls, tokens, dollars and requests per minute, an expiry.
+//! The token is shown once; only its keyed hash is stored. Prices come from a catalog
+//! kept as data, so a dollar cap is only accepted where Till knows the price.
+
+pub mod grant;
+pub mod pricing;
+pub mod token;
+pub mod usage;
+
+pub use grant::{validate_grant, Caps, EndpointFamily, Grant, GrantError, GrantState, Provider};
+pub use pricing::{ModelPrice, PricingCatalog};
+pub use token::{Token, TokenError, TokenHash, TokenKey};
+pub use usage::{Usage, UsageTotals};
