@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand};
 use till_core::TillError;
 
 use crate::context::Context;
-use crate::{backup, copy, import, init, keys, lessons, log, reminders, status, team};
+use crate::{
+    agent, backup, copy, gateway, import, init, keys, lessons, log, reminders, status, team,
+};
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
 #[derive(Debug, Parser)]
@@ -117,6 +119,17 @@ enum Command {
         /// The key's name.
         name: String,
     },
+    /// Agent keys: capped, scoped, expiring `till_sk_` tokens served by the gateway.
+    Agent {
+        #[command(subcommand)]
+        action: agent::AgentAction,
+    },
+    /// Run the agent gateway in the foreground (127.0.0.1 only; SIGTERM stops it).
+    Gateway {
+        /// The port (default: `[gateway] port` in settings.toml, 8417; 0 picks a free one).
+        #[arg(long)]
+        port: Option<u16>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -168,5 +181,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
             lessons::run(&context, json, action).map(|()| ExitCode::SUCCESS)
         }
         Command::Purpose { action } => copy::purpose(&context, action).map(|()| ExitCode::SUCCESS),
+        Command::Agent { action } => agent::run(&context, action),
+        Command::Gateway { port } => gateway::run(&context, port),
     }
 }

@@ -5,11 +5,13 @@
 //! `exit.rs`: 1 for a failure or a reported finding, 2 for bad usage, 3 and up per code).
 #![forbid(unsafe_code)]
 
+mod agent;
 mod backup;
 mod cli;
 mod context;
 mod copy;
 mod exit;
+mod gateway;
 mod import;
 mod init;
 mod input;

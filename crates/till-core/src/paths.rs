@@ -106,6 +106,14 @@ impl TillPaths {
     }
 }
 
+/// Creates `dir` and its missing parents, owner-only (0700 on Unix).
+pub fn create_private_directory(dir: &Path) -> Result<(), TillError> {
+    create_private_dir(dir).map_err(|source| TillError::Storage {
+        path: dir.to_owned(),
+        source,
+    })
+}
+
 #[cfg(unix)]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;

@@ -27,7 +27,28 @@ pub struct Settings {
     pub clipboard: ClipboardSettings,
     /// The quick-search window (`[quick_search]`).
     pub quick_search: QuickSearchSettings,
+    /// The agent gateway (`[gateway]`).
+    pub gateway: GatewaySettings,
 }
+
+/// The agent gateway: where it listens, so agents configured once keep working.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewaySettings {
+    /// The loopback port (`0` picks a free one each start).
+    pub port: u16,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        Self {
+            port: DEFAULT_GATEWAY_PORT,
+        }
+    }
+}
+
+/// The gateway's port unless `[gateway] port` says otherwise.
+pub const DEFAULT_GATEWAY_PORT: u16 = 8417;
 
 /// How long a copied key stays on the clipboard.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -72,6 +93,7 @@ impl Default for Settings {
             verify: VerifySettings::default(),
             clipboard: ClipboardSettings::default(),
             quick_search: QuickSearchSettings::default(),
+            gateway: GatewaySettings::default(),
         }
     }
 }

@@ -1,24 +1,11 @@
-//! An explicit clock, so expiry and the per-minute window can be tested by travelling in
-//! time instead of sleeping.
+//! The gateway reads time from Till's clock (so `TILL_NOW` and the vault agree on
+//! expiry), and tests move a [`ManualClock`] instead of sleeping.
 
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 
-/// Where the gateway reads the time from.
-pub trait Clock: Send + Sync + 'static {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The computer's clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
+pub use till_core::clock::{Clock, SystemClock};
 
 /// A clock that only moves when told to (tests).
 #[derive(Debug)]

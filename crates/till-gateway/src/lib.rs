@@ -5,9 +5,9 @@
 //! caps, expiry, state), reserves the worst-case cost, swaps in the real key, forwards over
 //! rustls and settles the budget from the provider's own usage report.
 //!
-//! It knows nothing of the vault: everything it needs from storage goes through the
-//! [`GrantStore`] trait, which till-core's sealed grants implement. [`MemoryStore`] is the
-//! in-memory implementation the tests (and a throwaway `till run`) use.
+//! Everything it needs from storage goes through the [`GrantStore`] trait: [`VaultStore`]
+//! serves the vault's sealed grants (the model itself is `till_core::agents`), and
+//! [`MemoryStore`] is the in-memory one the tests use.
 
 #![forbid(unsafe_code)]
 
@@ -21,6 +21,7 @@ pub mod routes;
 pub mod server;
 pub mod store;
 pub mod usage;
+pub mod vault_store;
 
 pub use budget::{Amount, Budget, BudgetBook, Refusal};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -31,3 +32,4 @@ pub use server::{Config, Gateway, RunningGateway, Upstream, UpstreamError, Upstr
 pub use store::{ActiveGrant, GrantEvent, GrantStore, MemoryStore, StoreError, UsageRecord};
 pub use token::{Token, TokenError, TokenHash, TokenKey};
 pub use usage::{Usage, UsageTotals};
+pub use vault_store::VaultStore;

@@ -14,11 +14,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, RwLock};
 
-use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
 
-use crate::grant::{EndpointFamily, Grant, GrantState, Provider};
+use crate::grant::{Grant, GrantState};
 use crate::token::TokenHash;
 
 /// A grant and the real provider key it spends.
@@ -37,34 +35,7 @@ impl fmt::Debug for ActiveGrant {
     }
 }
 
-/// One forwarded request, for the ledger: numbers only, never prompts or outputs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsageRecord {
-    pub grant_id: String,
-    pub at: DateTime<Utc>,
-    pub provider: Provider,
-    pub endpoint: EndpointFamily,
-    /// The model the request named (empty for model listings).
-    pub model: String,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub micro_usd: u64,
-    /// The upstream HTTP status (or 502 when upstream was unreachable mid-way).
-    pub status: u16,
-    pub latency_ms: u64,
-    /// True when the provider's usage was not seen (stream cut short) and the reservation
-    /// was charged instead.
-    pub estimated: bool,
-}
-
-/// A grant's life event, for the grant's state and the audit log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "event")]
-pub enum GrantEvent {
-    FirstUse { at: DateTime<Utc> },
-    Exhausted { at: DateTime<Utc> },
-    Expired { at: DateTime<Utc> },
-}
+pub use till_core::agents::{GrantEvent, UsageRecord};
 
 /// A store failure; the gateway answers 500 and logs the message (which must not contain
 /// a key).

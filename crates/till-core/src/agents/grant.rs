@@ -50,6 +50,18 @@ impl Provider {
         Self::ALL.into_iter().find(|p| p.id() == id)
     }
 
+    /// Where the provider's SDKs should point, under the gateway's root: the OpenAI-style
+    /// SDKs take a base URL ending in `/v1`, Anthropic's appends `/v1` itself.
+    pub fn base_path(self) -> &'static str {
+        match self {
+            Provider::OpenAi => "/openai/v1",
+            Provider::Anthropic => "/anthropic",
+            Provider::OpenRouter => "/openrouter/v1",
+            Provider::Groq => "/groq/v1",
+            Provider::Mistral => "/mistral/v1",
+        }
+    }
+
     /// Whether the provider has endpoints of `family` (the gateway's routes follow this).
     pub fn has(self, family: EndpointFamily) -> bool {
         use EndpointFamily as F;
@@ -92,6 +104,21 @@ pub enum EndpointFamily {
 }
 
 impl EndpointFamily {
+    /// Every family, in a stable order.
+    pub const ALL: [EndpointFamily; 6] = [
+        EndpointFamily::Chat,
+        EndpointFamily::Responses,
+        EndpointFamily::Embeddings,
+        EndpointFamily::Models,
+        EndpointFamily::Messages,
+        EndpointFamily::CountTokens,
+    ];
+
+    /// The family with this id (`chat`, `count_tokens`…).
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|family| family.id() == id)
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             EndpointFamily::Chat => "chat",

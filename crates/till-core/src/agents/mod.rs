@@ -7,6 +7,8 @@
 //! kept as data, so a dollar cap is only accepted where Till knows the price.
 
 pub mod grant;
+pub mod hosting;
+pub mod limits;
 pub mod pricing;
 pub mod token;
 pub mod usage;
@@ -14,4 +16,4 @@ pub mod usage;
 pub use grant::{validate_grant, Caps, EndpointFamily, Grant, GrantError, GrantState, Provider};
 pub use pricing::{ModelPrice, PricingCatalog};
 pub use token::{Token, TokenError, TokenHash, TokenKey};
-pub use usage::{Usage, UsageTotals};
+pub use usage::{GrantEvent, Usage, UsageRecord, UsageTotals};

@@ -68,6 +68,8 @@ pub struct SubKeys {
     pub audit_mac: SecretKey,
     /// Keys fingerprints of values, so equal values can be found without storing them.
     pub fingerprint: SecretKey,
+    /// Hashes agent tokens, so the vault stores no usable token.
+    pub agent_token: SecretKey,
 }
 
 impl SubKeys {
@@ -84,6 +86,7 @@ impl SubKeys {
             seal: expand(b"till/v1/seal"),
             audit_mac: expand(b"till/v1/audit-mac"),
             fingerprint: expand(b"till/v1/fingerprint"),
+            agent_token: expand(b"till/v1/agent-token"),
         }
     }
 }

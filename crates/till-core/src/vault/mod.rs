@@ -7,10 +7,11 @@
 //! its own module over the store, reached through a short-lived handle:
 //! [`Vault::keys_mut`] (the inventory), [`Vault::values`] (opening values, audited),
 //! [`Vault::copies`] (copy planning and purposes), [`Vault::reminders`],
-//! [`Vault::rotation`] and [`Vault::training`]. Every change is one SQLite transaction
+//! [`Vault::rotation`], [`Vault::grants`] (agent keys) and [`Vault::training`]. Every change is one SQLite transaction
 //! that also appends its audit entry, so an acknowledged action is durable and audited.
 
 mod copy;
+mod grants;
 mod inventory;
 mod reminders;
 mod rotation;
@@ -35,11 +36,12 @@ use crate::settings::Settings;
 use crate::status::VAULT_FILE_NAME;
 
 pub use copy::{Copies, CopyPlan, CopyRequest, Purpose};
+pub use grants::{describe_limits, GrantView, Grants, Minted, NewGrant};
 pub use inventory::{ImportReport, Inventory, Keys};
 pub use reminders::{due_while_locked, AuditReview, LockedDue, Reminders};
 pub use rotation::{RotationAction, RotationInput, Runbook};
 pub use store::audit::{self, AuditAction, AuditEntry, Verdict};
-pub use store::{throttle, RecordKind, Unlock};
+pub use store::{throttle, DailyUsage, RecordKind, Unlock};
 pub use training::{team_file_error, LessonProgress, Onboarding, Training};
 pub use values::{CheckTicket, ValueUse, Values};
 
@@ -227,6 +229,14 @@ impl Vault {
     pub fn rotation(&mut self) -> Runbook<'_> {
         Runbook {
             keys: self.keys_mut(),
+        }
+    }
+
+    /// Agent keys: grants on the vault's keys, and their usage ledger.
+    pub fn grants(&mut self) -> Grants<'_> {
+        Grants {
+            store: &mut self.store,
+            inventory: &self.inventory,
         }
     }
 

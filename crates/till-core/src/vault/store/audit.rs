@@ -34,6 +34,18 @@ pub enum AuditAction {
     Audit,
     /// Reminders held for a while.
     Snooze,
+    /// A key's value given to a process's environment (`till run`).
+    Inject,
+    /// An agent key minted (a grant on a parent key).
+    AgentMint,
+    /// An agent key revoked.
+    AgentRevoke,
+    /// An agent key used for the first time.
+    AgentFirstUse,
+    /// An agent key reached one of its caps.
+    AgentCapReached,
+    /// An agent key expired.
+    AgentExpired,
 }
 
 impl AuditAction {
@@ -54,6 +66,12 @@ impl AuditAction {
             Self::Verify => "verify",
             Self::Audit => "audit",
             Self::Snooze => "snooze",
+            Self::Inject => "inject",
+            Self::AgentMint => "agent_mint",
+            Self::AgentRevoke => "agent_revoke",
+            Self::AgentFirstUse => "agent_first_use",
+            Self::AgentCapReached => "agent_cap_reached",
+            Self::AgentExpired => "agent_expired",
         }
     }
 }

@@ -20,6 +20,8 @@ pub enum RecordKind {
     Purposes,
     /// Training state: the adopted team file, ticks, lessons, the walkthrough.
     Training,
+    /// An agent grant's terms (sealed in the `grants` table, bound to the grant's id).
+    Grant,
 }
 
 impl RecordKind {
@@ -32,6 +34,7 @@ impl RecordKind {
             Self::Ledger => "ledger",
             Self::Purposes => "purposes",
             Self::Training => "training",
+            Self::Grant => "grant",
         }
     }
 }
@@ -49,6 +52,7 @@ mod tests {
             (RecordKind::Ledger, "ledger"),
             (RecordKind::Purposes, "purposes"),
             (RecordKind::Training, "training"),
+            (RecordKind::Grant, "grant"),
         ];
         for (kind, text) in all {
             assert_eq!(kind.as_str(), text);

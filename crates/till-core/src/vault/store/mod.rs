@@ -10,6 +10,7 @@
 mod action;
 pub mod audit;
 mod kind;
+mod ledger;
 mod schema;
 pub mod throttle;
 mod wraps;
@@ -32,6 +33,8 @@ use crate::paths::TillPaths;
 pub(crate) use action::{Action, Dates};
 use audit::{AuditDetails, AuditEntry, AuditRow, Head, Verdict};
 pub use kind::RecordKind;
+pub use ledger::DailyUsage;
+pub(crate) use ledger::GrantRow;
 use throttle::Failures;
 pub use wraps::Unlock;
 

@@ -39,6 +39,45 @@ const MIGRATIONS: &[&str] = &[
         mac           BLOB NOT NULL
     );
     ",
+    // 2: agent keys. A grant's terms are sealed; its token is stored only as a keyed hash;
+    // state, dates and spend are plaintext numbers so the gateway can refuse a revoked or
+    // spent grant and sum spend per grant and per day without unsealing anything. The
+    // usage ledger holds numbers only, never prompts or outputs.
+    "
+    CREATE TABLE grants (
+        id            TEXT PRIMARY KEY,
+        token_hash    BLOB NOT NULL UNIQUE,
+        parent_id     TEXT NOT NULL,         -- the key whose value the gateway spends
+        state         TEXT NOT NULL,         -- 'active' | 'revoked' | 'expired' | 'exhausted'
+        created_at    TEXT NOT NULL,
+        expires_at    TEXT,
+        first_used_at TEXT,
+        last_used_at  TEXT,
+        calls         INTEGER NOT NULL DEFAULT 0,
+        input_tokens  INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        micro_usd     INTEGER NOT NULL DEFAULT 0,
+        sealed        BLOB NOT NULL          -- label, provider, models, endpoints, caps, creator
+    );
+    CREATE INDEX grants_by_state ON grants (state, expires_at);
+    CREATE TABLE usage (
+        seq           INTEGER PRIMARY KEY,
+        grant_id      TEXT NOT NULL,
+        at            TEXT NOT NULL,
+        day           TEXT NOT NULL,         -- UTC date, for per-day sums
+        provider      TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        endpoint      TEXT NOT NULL,
+        input_tokens  INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        micro_usd     INTEGER NOT NULL,
+        status        INTEGER NOT NULL,
+        latency_ms    INTEGER NOT NULL,
+        estimated     INTEGER NOT NULL
+    );
+    CREATE INDEX usage_by_grant ON usage (grant_id, seq);
+    CREATE INDEX usage_by_day ON usage (day, grant_id);
+    ",
 ];
 
 /// The schema version this Till writes.

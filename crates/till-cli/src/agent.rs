@@ -1,0 +1,302 @@
+//! `till agent`: mint, list, revoke agent keys, and read their usage.
+//!
+//! An agent key is a grant on a real key: the agent gets a `till_sk_` token and the
+//! gateway's URL, never the key. The token is printed once, at mint; `list` and `usage`
+//! show ids, labels, states and spend.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use till_core::agents::hosting;
+use till_core::agents::limits::{format_usd, parse_duration, parse_usd};
+use till_core::agents::{Caps, GrantState, UsageRecord};
+use till_core::vault::{GrantView, NewGrant};
+use till_core::TillError;
+
+use crate::context::Context;
+use crate::input::{open_vault, to_json, Stdin};
+
+/// What `till agent` does.
+#[derive(Debug, Subcommand)]
+pub enum AgentAction {
+    /// Mint an agent key on a key: capped, scoped, expiring. Prints the token once.
+    Mint(MintArgs),
+    /// List agent keys with their state and spend.
+    List {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an agent key (or all of them): the next request with it is refused.
+    Revoke {
+        /// The agent key's id (`till agent list` shows it).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Revoke every active agent key.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show spend per agent key, or one key's request log.
+    Usage {
+        /// An agent key's id: its request log (time, model, tokens, cost, status).
+        id: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The limits of a new agent key (shared with `till run`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct LimitArgs {
+    /// Allowed models, comma-separated (a dollar cap needs models with known prices).
+    #[arg(long, value_delimiter = ',')]
+    pub models: Vec<String>,
+    /// Most calls it may make.
+    #[arg(long, value_name = "N")]
+    pub max_calls: Option<u64>,
+    /// Most input + output tokens it may use.
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u64>,
+    /// Most dollars it may spend, e.g. 0.50.
+    #[arg(long, value_name = "USD")]
+    pub max_usd: Option<String>,
+    /// Most requests per minute.
+    #[arg(long, value_name = "N")]
+    pub rpm: Option<u32>,
+    /// How long it lives: 30m, 2h, 1d…
+    #[arg(long, value_name = "DURATION")]
+    pub ttl: Option<String>,
+}
+
+impl LimitArgs {
+    /// The caps these flags ask for.
+    pub fn caps(&self) -> Result<Caps, TillError> {
+        Ok(Caps {
+            calls: self.max_calls,
+            tokens: self.max_tokens,
+            micro_usd: self.max_usd.as_deref().map(parse_usd).transpose()?,
+            rpm: self.rpm,
+            max_output_tokens: None,
+        })
+    }
+
+    /// The models these flags allow (`None`: any).
+    pub fn models(&self) -> Option<Vec<String>> {
+        let models: Vec<String> = self
+            .models
+            .iter()
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty())
+            .collect();
+        (!models.is_empty()).then_some(models)
+    }
+}
+
+/// `till agent mint`.
+#[derive(Debug, Args)]
+pub struct MintArgs {
+    /// The key the agent spends (a key of a provider the gateway fronts).
+    #[arg(long)]
+    key: String,
+    /// A label to recognise it by (default: "agent").
+    #[arg(long, default_value = "agent")]
+    label: String,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Print JSON: id, token, base_url, expires_at.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Without `--ttl`, a minted agent key expires after this long.
+const DEFAULT_MINT_TTL: &str = "24h";
+
+/// Runs `till agent …`.
+pub fn run(context: &Context, action: AgentAction) -> Result<ExitCode, TillError> {
+    let stdin = Stdin::read(context, false)?;
+    let mut vault = open_vault(context, &stdin)?;
+    match action {
+        AgentAction::Mint(args) => {
+            let ttl = parse_duration(args.limits.ttl.as_deref().unwrap_or(DEFAULT_MINT_TTL))?;
+            let minted = vault.grants().mint(NewGrant {
+                key: args.key,
+                label: args.label,
+                models: args.limits.models(),
+                endpoints: None,
+                caps: args.limits.caps()?,
+                expires_at: Some(context.clock.now() + ttl),
+                created_by: "till agent mint".into(),
+            })?;
+            let running = hosting::running(&context.paths);
+            let base_url = format!(
+                "{}{}",
+                gateway_root(context),
+                minted.grant.provider.base_path()
+            );
+            print_minted(&minted.grant, minted.token.expose(), &base_url, args.json)?;
+            if running.is_none() {
+                eprintln!(
+                    "No gateway is running: start one with `till gateway` (or use `till run`)."
+                );
+            }
+        }
+        AgentAction::List { json } => {
+            let grants = vault.grants().list()?;
+            if json {
+                println!("{}", to_json(&grants)?);
+            } else {
+                print_grants(&grants);
+            }
+        }
+        AgentAction::Revoke { id: Some(id), .. } => {
+            let grant = vault.grants().revoke(&id)?;
+            eprintln!(
+                "Revoked agent key {} '{}': its next request is refused.",
+                grant.id, grant.label
+            );
+        }
+        AgentAction::Revoke { id: None, .. } => {
+            let count = vault.grants().revoke_all()?;
+            eprintln!("Revoked {count} active agent key(s).");
+        }
+        AgentAction::Usage { id: None, json } => {
+            let grants = vault.grants().list()?;
+            if json {
+                println!("{}", to_json(&grants)?);
+            } else {
+                print_grants(&grants);
+            }
+        }
+        AgentAction::Usage { id: Some(id), json } => {
+            let log = vault.grants().usage(Some(&id), 1000)?;
+            if json {
+                println!("{}", to_json(&log)?);
+            } else {
+                print_log(&log);
+            }
+        }
+    }
+    vault.lock()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The running gateway's root URL, or the one it will have at the configured port.
+pub fn gateway_root(context: &Context) -> String {
+    hosting::running(&context.paths)
+        .map(|info| info.base_url())
+        .unwrap_or_else(|| format!("http://127.0.0.1:{}", context.settings.gateway.port))
+}
+
+#[derive(Serialize)]
+struct MintedJson<'a> {
+    id: &'a str,
+    token: &'a str,
+    base_url: &'a str,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+fn print_minted(
+    grant: &GrantView,
+    token: &str,
+    base_url: &str,
+    json: bool,
+) -> Result<(), TillError> {
+    let mut out = std::io::stdout().lock();
+    let write = |out: &mut std::io::StdoutLock<'_>, text: String| {
+        writeln!(out, "{text}").map_err(|e| TillError::Internal {
+            what: format!("could not write to standard output: {e}"),
+        })
+    };
+    if json {
+        let body = to_json(&MintedJson {
+            id: &grant.id,
+            token,
+            base_url,
+            expires_at: grant.expires_at,
+        })?;
+        return write(&mut out, body);
+    }
+    write(&mut out, token.to_owned())?;
+    eprintln!(
+        "Agent key {} '{}' on '{}' ({}). Shown once: give it to the agent with the base URL {base_url}",
+        grant.id,
+        grant.label,
+        grant.key,
+        till_core::vault::describe_limits(&grant.caps, grant.expires_at)
+    );
+    Ok(())
+}
+
+fn cap_text(used: u64, cap: Option<u64>) -> String {
+    match cap {
+        Some(cap) => format!("{used}/{cap}"),
+        None => used.to_string(),
+    }
+}
+
+fn state_word(state: GrantState) -> &'static str {
+    match state {
+        GrantState::Active => "active",
+        GrantState::Revoked => "revoked",
+        GrantState::Expired => "expired",
+        GrantState::Exhausted => "exhausted",
+    }
+}
+
+fn print_grants(grants: &[GrantView]) {
+    if grants.is_empty() {
+        eprintln!("No agent keys yet: `till agent mint --key NAME` makes one.");
+        return;
+    }
+    println!(
+        "{:<20} {:<16} {:<16} {:<10} {:>12} {:>14} {:>22}",
+        "ID", "LABEL", "KEY", "STATE", "CALLS", "SPENT", "EXPIRES"
+    );
+    for grant in grants {
+        let spent = match grant.caps.micro_usd {
+            Some(cap) => format!("{}/{}", format_usd(grant.used.micro_usd), format_usd(cap)),
+            None => format_usd(grant.used.micro_usd),
+        };
+        println!(
+            "{:<20} {:<16} {:<16} {:<10} {:>12} {:>14} {:>22}",
+            grant.id,
+            grant.label,
+            grant.key,
+            state_word(grant.state),
+            cap_text(grant.used.calls, grant.caps.calls),
+            spent,
+            grant
+                .expires_at
+                .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_else(|| "never".into()),
+        );
+    }
+}
+
+fn print_log(log: &[UsageRecord]) {
+    if log.is_empty() {
+        eprintln!("No requests yet.");
+        return;
+    }
+    println!(
+        "{:<25} {:<24} {:>8} {:>8} {:>10} {:>6} {:>8}",
+        "TIME", "MODEL", "IN", "OUT", "COST", "STATUS", "MS"
+    );
+    for r in log {
+        println!(
+            "{:<25} {:<24} {:>8} {:>8} {:>10} {:>6} {:>8}{}",
+            r.at.format("%Y-%m-%d %H:%M:%S UTC"),
+            r.model,
+            r.input_tokens,
+            r.output_tokens,
+            format_usd(r.micro_usd),
+            r.status,
+            r.latency_ms,
+            if r.estimated { " (estimated)" } else { "" }
+        );
+    }
+}

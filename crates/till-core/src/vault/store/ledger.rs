@@ -1,0 +1,400 @@
+//! The store's agent tables: grants (sealed terms beside plaintext state and spend) and
+//! the usage ledger (numbers only).
+//!
+//! Kept apart from the `records` table because the gateway reads and writes these on
+//! every request: a grant is found by the keyed hash of its token with one indexed read,
+//! and a request's usage is one insert plus one update of the grant's totals. Usage is
+//! committed with `synchronous=NORMAL`: in WAL mode that survives the process being
+//! killed (the ledger stays consistent), and skips an fsync per request; only a power
+//! loss can drop the last requests. Grant changes (mint, revoke, state) are audited and
+//! fully synced like every other action.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::{db_error, record_aad, Action, RecordKind, Store};
+use crate::agents::{EndpointFamily, GrantState, Provider, TokenKey, UsageRecord, UsageTotals};
+use crate::crypto::envelope;
+use crate::error::TillError;
+
+/// A stored grant: plaintext state, dates and spend, and its opened terms.
+#[derive(Debug, Clone)]
+pub(crate) struct GrantRow<T> {
+    pub id: String,
+    pub parent_id: String,
+    pub state: GrantState,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub first_used_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub used: UsageTotals,
+    pub terms: T,
+}
+
+/// Spend of one grant on one day (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct DailyUsage {
+    #[ts(type = "string")]
+    pub day: NaiveDate,
+    pub grant_id: String,
+    pub calls: u64,
+    pub refused: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub micro_usd: u64,
+}
+
+fn state_str(state: GrantState) -> &'static str {
+    match state {
+        GrantState::Active => "active",
+        GrantState::Revoked => "revoked",
+        GrantState::Expired => "expired",
+        GrantState::Exhausted => "exhausted",
+    }
+}
+
+fn parse_state(text: &str) -> Option<GrantState> {
+    Some(match text {
+        "active" => GrantState::Active,
+        "revoked" => GrantState::Revoked,
+        "expired" => GrantState::Expired,
+        "exhausted" => GrantState::Exhausted,
+        _ => return None,
+    })
+}
+
+fn time(text: Option<String>) -> Option<DateTime<Utc>> {
+    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn count(row: &Row<'_>, index: usize) -> rusqlite::Result<u64> {
+    Ok(u64::try_from(row.get::<_, i64>(index)?).unwrap_or(0))
+}
+
+/// SQLite keeps integers signed: spend beyond i64 is clamped, not wrapped.
+fn int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+const GRANT_COLUMNS: &str = "id, parent_id, state, created_at, expires_at, first_used_at, \
+     last_used_at, calls, input_tokens, output_tokens, micro_usd, sealed";
+
+/// A row as read, before its terms are opened.
+type RawGrant = (GrantRow<()>, String, Vec<u8>);
+
+fn raw_grant(row: &Row<'_>) -> rusqlite::Result<RawGrant> {
+    let id: String = row.get(0)?;
+    let state: String = row.get(2)?;
+    let created: String = row.get(3)?;
+    Ok((
+        GrantRow {
+            id,
+            parent_id: row.get(1)?,
+            state: parse_state(&state).unwrap_or(GrantState::Revoked),
+            created_at: time(Some(created)).unwrap_or_default(),
+            expires_at: time(row.get(4)?),
+            first_used_at: time(row.get(5)?),
+            last_used_at: time(row.get(6)?),
+            used: UsageTotals {
+                calls: count(row, 7)?,
+                input_tokens: count(row, 8)?,
+                output_tokens: count(row, 9)?,
+                micro_usd: count(row, 10)?,
+            },
+            terms: (),
+        },
+        state,
+        row.get(11)?,
+    ))
+}
+
+impl Store {
+    /// The key agent tokens are hashed with (a copy, for the gateway that checks them).
+    pub fn agent_token_key(&self) -> TokenKey {
+        TokenKey::new(*self.keys.agent_token.expose())
+    }
+
+    fn open_grant<T: DeserializeOwned>(&self, raw: RawGrant) -> Result<GrantRow<T>, TillError> {
+        let (row, state, sealed) = raw;
+        if parse_state(&state).is_none() {
+            return Err(self.corrupt(format!("grant {} has an unknown state '{state}'", row.id)));
+        }
+        let plaintext = envelope::open(
+            &self.keys.seal,
+            &record_aad(RecordKind::Grant, &row.id),
+            &sealed,
+        )
+        .map_err(|e| self.corrupt(format!("grant {}: {e}", row.id)))?;
+        let terms = serde_json::from_slice(&plaintext)
+            .map_err(|e| self.corrupt(format!("grant {}: {e}", row.id)))?;
+        Ok(GrantRow {
+            id: row.id,
+            parent_id: row.parent_id,
+            state: row.state,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            first_used_at: row.first_used_at,
+            last_used_at: row.last_used_at,
+            used: row.used,
+            terms,
+        })
+    }
+
+    /// The grant whose token hashes to `hash`, if any (one indexed read).
+    pub fn grant_by_hash<T: DeserializeOwned>(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<GrantRow<T>>, TillError> {
+        let raw = self
+            .conn
+            .query_row(
+                &format!("SELECT {GRANT_COLUMNS} FROM grants WHERE token_hash = ?1"),
+                [hash.as_slice()],
+                raw_grant,
+            )
+            .optional()
+            .map_err(|e| db_error(&self.path, e))?;
+        raw.map(|raw| self.open_grant(raw)).transpose()
+    }
+
+    /// The grant with this id, if any.
+    pub fn grant<T: DeserializeOwned>(&self, id: &str) -> Result<Option<GrantRow<T>>, TillError> {
+        let raw = self
+            .conn
+            .query_row(
+                &format!("SELECT {GRANT_COLUMNS} FROM grants WHERE id = ?1"),
+                [id],
+                raw_grant,
+            )
+            .optional()
+            .map_err(|e| db_error(&self.path, e))?;
+        raw.map(|raw| self.open_grant(raw)).transpose()
+    }
+
+    /// Every grant, newest first.
+    pub fn grants<T: DeserializeOwned>(&self) -> Result<Vec<GrantRow<T>>, TillError> {
+        let mut statement = self
+            .conn
+            .prepare(&format!(
+                "SELECT {GRANT_COLUMNS} FROM grants ORDER BY created_at DESC, id"
+            ))
+            .map_err(|e| db_error(&self.path, e))?;
+        let rows = statement
+            .query_map([], raw_grant)
+            .map_err(|e| db_error(&self.path, e))?;
+        let mut out = Vec::new();
+        for raw in rows {
+            out.push(self.open_grant(raw.map_err(|e| db_error(&self.path, e))?)?);
+        }
+        Ok(out)
+    }
+
+    /// Appends one request to the ledger and to its grant's totals, in one transaction.
+    pub fn append_usage(&mut self, record: &UsageRecord) -> Result<(), TillError> {
+        let path = self.path.clone();
+        let db = |e| db_error(&path, e);
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        let result = (|| {
+            let tx = self.conn.transaction().map_err(db)?;
+            tx.execute(
+                "INSERT INTO usage (grant_id, at, day, provider, model, endpoint, input_tokens,
+                                    output_tokens, micro_usd, status, latency_ms, estimated)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    record.grant_id,
+                    record.at.to_rfc3339(),
+                    record.at.date_naive().to_string(),
+                    record.provider.id(),
+                    record.model,
+                    record.endpoint.id(),
+                    int(record.input_tokens),
+                    int(record.output_tokens),
+                    int(record.micro_usd),
+                    record.status,
+                    int(record.latency_ms),
+                    record.estimated,
+                ],
+            )
+            .map_err(db)?;
+            tx.execute(
+                "UPDATE grants SET calls = calls + 1, input_tokens = input_tokens + ?2,
+                        output_tokens = output_tokens + ?3, micro_usd = micro_usd + ?4,
+                        last_used_at = ?5
+                 WHERE id = ?1",
+                params![
+                    record.grant_id,
+                    int(record.input_tokens),
+                    int(record.output_tokens),
+                    int(record.micro_usd),
+                    record.at.to_rfc3339(),
+                ],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
+        })();
+        self.conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        result
+    }
+
+    /// The ledger of one grant (or all), newest first, at most `limit` rows.
+    pub fn usage(
+        &self,
+        grant_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<UsageRecord>, TillError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT grant_id, at, model, endpoint, input_tokens, output_tokens, micro_usd,
+                        status, latency_ms, estimated, provider
+                 FROM usage WHERE (?1 IS NULL OR grant_id = ?1)
+                 ORDER BY seq DESC LIMIT ?2",
+            )
+            .map_err(|e| db_error(&self.path, e))?;
+        let rows = statement
+            .query_map(params![grant_id, int(limit as u64)], |row| {
+                let endpoint: String = row.get(3)?;
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    endpoint,
+                    [count(row, 4)?, count(row, 5)?, count(row, 6)?],
+                    row.get::<_, u16>(7)?,
+                    count(row, 8)?,
+                    row.get::<_, bool>(9)?,
+                    row.get::<_, String>(10)?,
+                ))
+            })
+            .map_err(|e| db_error(&self.path, e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (
+                grant_id,
+                at,
+                model,
+                endpoint,
+                [input, output, micro_usd],
+                status,
+                latency,
+                est,
+                provider,
+            ) = row.map_err(|e| db_error(&self.path, e))?;
+            let provider = Provider::from_id(&provider)
+                .ok_or_else(|| self.corrupt(format!("usage row with provider '{provider}'")))?;
+            let endpoint = EndpointFamily::from_id(&endpoint)
+                .ok_or_else(|| self.corrupt(format!("usage row with endpoint '{endpoint}'")))?;
+            out.push(UsageRecord {
+                provider,
+                grant_id,
+                at: time(Some(at)).unwrap_or_default(),
+                endpoint,
+                model,
+                input_tokens: input,
+                output_tokens: output,
+                micro_usd,
+                status,
+                latency_ms: latency,
+                estimated: est,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Spend per grant per day since `since` (inclusive), oldest first.
+    pub fn daily_usage(&self, since: NaiveDate) -> Result<Vec<DailyUsage>, TillError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT day, grant_id, COUNT(*), SUM(status >= 400), SUM(input_tokens),
+                        SUM(output_tokens), SUM(micro_usd)
+                 FROM usage WHERE day >= ?1 GROUP BY day, grant_id ORDER BY day, grant_id",
+            )
+            .map_err(|e| db_error(&self.path, e))?;
+        let rows = statement
+            .query_map([since.to_string()], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    DailyUsage {
+                        day: NaiveDate::MIN,
+                        grant_id: row.get(1)?,
+                        calls: count(row, 2)?,
+                        refused: count(row, 3)?,
+                        input_tokens: count(row, 4)?,
+                        output_tokens: count(row, 5)?,
+                        micro_usd: count(row, 6)?,
+                    },
+                ))
+            })
+            .map_err(|e| db_error(&self.path, e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (day, mut usage) = row.map_err(|e| db_error(&self.path, e))?;
+            usage.day = day
+                .parse()
+                .map_err(|_| self.corrupt(format!("usage row with day '{day}'")))?;
+            out.push(usage);
+        }
+        Ok(out)
+    }
+}
+
+impl Action<'_> {
+    /// Writes a new grant: its token's keyed hash, parent, dates, and sealed terms.
+    pub fn insert_grant<T: Serialize>(
+        &self,
+        row: &GrantRow<T>,
+        token_hash: &[u8; 32],
+    ) -> Result<(), TillError> {
+        let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(&row.terms).map_err(|e| {
+            TillError::Internal {
+                what: e.to_string(),
+            }
+        })?);
+        let sealed = envelope::seal(
+            &self.keys().seal,
+            &record_aad(RecordKind::Grant, &row.id),
+            &plaintext,
+        );
+        self.execute(
+            "INSERT INTO grants (id, token_hash, parent_id, state, created_at, expires_at, sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                row.id,
+                token_hash.as_slice(),
+                row.parent_id,
+                state_str(row.state),
+                row.created_at.to_rfc3339(),
+                row.expires_at.map(|t| t.to_rfc3339()),
+                sealed
+            ],
+        )
+        .map(drop)
+    }
+
+    /// Moves a grant to `state`; returns whether it changed (only an active grant moves).
+    pub fn set_grant_state(&self, id: &str, state: GrantState) -> Result<bool, TillError> {
+        self.execute(
+            "UPDATE grants SET state = ?2 WHERE id = ?1 AND state = 'active'",
+            params![id, state_str(state)],
+        )
+        .map(|changed| changed > 0)
+    }
+
+    /// Records a grant's first use; returns whether this was it.
+    pub fn set_first_use(&self, id: &str, at: DateTime<Utc>) -> Result<bool, TillError> {
+        self.execute(
+            "UPDATE grants SET first_used_at = ?2 WHERE id = ?1 AND first_used_at IS NULL",
+            params![id, at.to_rfc3339()],
+        )
+        .map(|changed| changed > 0)
+    }
+}
