@@ -93,6 +93,22 @@ ensure_tauri_driver() {
   fi
 }
 
+# The official provider SDKs (and pytest) the agent-gateway suite drives, pinned, in a venv
+# of their own under tools/ (reinstalled only when the pins change).
+SDK_PINS="openai==3.57.0 anthropic==2.14.0 pytest==9.2.0"
+ensure_sdk_venv() {
+  local venv="$TILL_ROOT/tools/sdk"
+  if [ "$(cat "$venv/.pins" 2>/dev/null)" != "$SDK_PINS" ]; then
+    say "installing $SDK_PINS into tools/sdk"
+    rm -rf "$venv"
+    python3 -c 'import venv, ensurepip' 2>/dev/null || ensure_packages python3-venv
+    python3 -m venv "$venv"
+    # shellcheck disable=SC2086 # the pins are separate words
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $SDK_PINS
+    echo "$SDK_PINS" >"$venv/.pins"
+  fi
+}
+
 build_ui() {
   (cd "$TILL_ROOT/ui" && npm run --silent build -- --logLevel warn)
 }

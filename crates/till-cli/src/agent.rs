@@ -4,6 +4,7 @@
 //! gateway's URL, never the key. The token is printed once, at mint; `list` and `usage`
 //! show ids, labels, states and spend.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -12,7 +13,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use till_core::agents::hosting;
 use till_core::agents::limits::{format_usd, parse_duration, parse_usd};
-use till_core::agents::{Caps, GrantState, UsageRecord};
+use till_core::agents::{Caps, EndpointFamily, GrantState, UsageRecord};
 use till_core::vault::{GrantView, NewGrant};
 use till_core::TillError;
 
@@ -70,6 +71,10 @@ pub struct LimitArgs {
     /// How long it lives: 30m, 2h, 1d…
     #[arg(long, value_name = "DURATION")]
     pub ttl: Option<String>,
+    /// Allowed endpoint families, comma-separated: chat, responses, embeddings, models,
+    /// messages, count_tokens (default: all the provider has).
+    #[arg(long, value_delimiter = ',')]
+    pub endpoints: Vec<String>,
 }
 
 impl LimitArgs {
@@ -82,6 +87,24 @@ impl LimitArgs {
             rpm: self.rpm,
             max_output_tokens: None,
         })
+    }
+
+    /// The endpoint families these flags allow (`None`: all the provider has).
+    pub fn endpoints(&self) -> Result<Option<BTreeSet<EndpointFamily>>, TillError> {
+        if self.endpoints.is_empty() {
+            return Ok(None);
+        }
+        self.endpoints
+            .iter()
+            .map(|id| {
+                EndpointFamily::from_id(id.trim()).ok_or_else(|| TillError::InvalidInput {
+                    what: format!(
+                        "unknown endpoint family '{id}': use chat, responses, embeddings, models, messages or count_tokens"
+                    ),
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map(Some)
     }
 
     /// The models these flags allow (`None`: any).
@@ -126,7 +149,7 @@ pub fn run(context: &Context, action: AgentAction) -> Result<ExitCode, TillError
                 key: args.key,
                 label: args.label,
                 models: args.limits.models(),
-                endpoints: None,
+                endpoints: args.limits.endpoints()?,
                 caps: args.limits.caps()?,
                 expires_at: Some(context.clock.now() + ttl),
                 created_by: "till agent mint".into(),
