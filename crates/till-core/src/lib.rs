@@ -21,6 +21,7 @@ pub mod onboarding;
 pub mod password;
 pub mod paths;
 pub mod reminders;
+pub mod run_caps;
 pub mod runbook;
 pub mod scopes;
 pub mod search;

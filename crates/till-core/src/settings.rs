@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::error::TillError;
 use crate::paths::TillPaths;
 use crate::reminders::ReminderSettings;
+pub use crate::run_caps::RunSettings;
 use crate::verify::VerifySettings;
 
 /// The settings file's name in the config directory.
@@ -27,6 +28,8 @@ pub struct Settings {
     pub clipboard: ClipboardSettings,
     /// The quick-search window (`[quick_search]`).
     pub quick_search: QuickSearchSettings,
+    /// `till run`'s default caps on agent keys (`[run]`): never unlimited.
+    pub run: RunSettings,
 }
 
 /// How long a copied key stays on the clipboard.
@@ -72,6 +75,7 @@ impl Default for Settings {
             verify: VerifySettings::default(),
             clipboard: ClipboardSettings::default(),
             quick_search: QuickSearchSettings::default(),
+            run: RunSettings::default(),
         }
     }
 }
@@ -144,7 +148,8 @@ mod tests {
         let (_root, paths) = paths_with(Some(
             "[reminders]\nlead_days = 3\nquiet_hours = \"22:00-07:00\"\n\
              [reminders.environments.prod]\naudit_every_days = 30\n\
-             [verify]\nbase_urls = { openai = \"http://127.0.0.1:9/openai\" }\n",
+             [verify]\nbase_urls = { openai = \"http://127.0.0.1:9/openai\" }\n\
+             [run]\nmax_calls = 20\n",
         ));
         let settings = Settings::load(&paths).unwrap();
         assert_eq!(settings.reminders.all.lead_days, Some(3));
@@ -154,5 +159,7 @@ mod tests {
             Some(30)
         );
         assert_eq!(settings.verify.base_urls.len(), 1);
+        assert_eq!(settings.run.max_calls, 20);
+        assert_eq!(settings.run.ttl, RunSettings::default().ttl);
     }
 }

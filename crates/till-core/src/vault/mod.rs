@@ -175,6 +175,17 @@ impl Vault {
         action.commit()
     }
 
+    /// Records a `till run` in the audit log: which keys, which grants, the command's
+    /// name. The caller never passes the command's arguments (they may hold secrets).
+    pub fn record_run(&mut self, detail: &str) -> Result<(), TillError> {
+        let action = self.store.begin()?;
+        action.audit(AuditDetails::vault(
+            AuditAction::Run,
+            Some(detail.to_owned()),
+        ))?;
+        action.commit()
+    }
+
     /// Checks `password` against the vault (as a fresh unlock would, with the same
     /// back-off) before a sensitive change such as a new master password.
     pub fn check_password(&self, password: &SecretString) -> Result<(), TillError> {

@@ -34,6 +34,9 @@ pub enum AuditAction {
     Audit,
     /// Reminders held for a while.
     Snooze,
+    /// `till run`: a value injected into a command's environment, or the run itself
+    /// (its keys, grants and the command's name, never its arguments).
+    Run,
 }
 
 impl AuditAction {
@@ -54,6 +57,7 @@ impl AuditAction {
             Self::Verify => "verify",
             Self::Audit => "audit",
             Self::Snooze => "snooze",
+            Self::Run => "run",
         }
     }
 }

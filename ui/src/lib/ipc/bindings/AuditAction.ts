@@ -3,4 +3,4 @@
 /**
  * What happened.
  */
-export type AuditAction = "create" | "reveal" | "copy" | "edit" | "delete" | "import" | "export" | "unlock" | "failed_unlock" | "lock" | "rotation" | "verify" | "audit" | "snooze";
+export type AuditAction = "create" | "reveal" | "copy" | "edit" | "delete" | "import" | "export" | "unlock" | "failed_unlock" | "lock" | "rotation" | "verify" | "audit" | "snooze" | "run";
