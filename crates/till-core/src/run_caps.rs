@@ -15,8 +15,8 @@ use crate::error::TillError;
 /// The longest a run's agent keys may live.
 pub const MAX_TTL_SECS: u64 = 30 * 24 * 3600;
 
-/// A dollar amount, kept in micro-dollars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// A dollar amount, kept in micro-dollars (a cap is never zero; a spend may be).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "f64", into = "f64")]
 pub struct Usd(u64);
 
