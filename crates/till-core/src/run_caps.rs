@@ -143,7 +143,7 @@ impl fmt::Display for Ttl {
     /// The largest unit that divides it exactly: `8h`, `90m`, `45s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (scale, unit) in [(86_400, "d"), (3600, "h"), (60, "m")] {
-            if self.0 % scale == 0 {
+            if self.0.is_multiple_of(scale) {
                 return write!(f, "{}{unit}", self.0 / scale);
             }
         }

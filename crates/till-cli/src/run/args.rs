@@ -123,7 +123,8 @@ mod tests {
             ),
             format!(
                 "--ttl        {:<12}ttl = \"{}\"",
-                defaults.ttl, defaults.ttl
+                defaults.ttl.to_string(),
+                defaults.ttl
             ),
         ] {
             let line = line.replace("max_usd = 5", "max_usd = 5.0");

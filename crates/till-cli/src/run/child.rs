@@ -171,12 +171,9 @@ pub fn run(launch: Launch, make_masker: impl Fn() -> Masker) -> Result<u8, Start
     };
 
     // Wait for the exit without reaping, close the forwarding window, then reap.
-    loop {
-        match waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            _ => break,
-        }
-    }
+    while let Err(nix::errno::Errno::EINTR) =
+        waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT)
+    {}
     *alive.lock().unwrap_or_else(|p| p.into_inner()) = false;
     let status = child.wait();
     handle.close();

@@ -43,7 +43,7 @@ impl Masker {
                 )
             })
             .collect();
-        needles.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        needles.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
         Self {
             needles,
             tail: Zeroizing::new(Vec::new()),
