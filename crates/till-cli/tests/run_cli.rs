@@ -442,6 +442,50 @@ fn a_terminal_gets_the_raw_stream() {
     );
 }
 
+#[test]
+fn ctrl_c_on_a_terminal_reaches_the_child_once() {
+    let home = home_with_keys();
+    let work = Work::new();
+    std::fs::write(
+        work.path("run.sh"),
+        "printf '%s\\n' \"$PW\" | exec \"$TILL\" --home \"$ROOT\" --password-stdin run \
+         --key gh -- python3 -c \"$CHILD\"\n",
+    )
+    .unwrap();
+    // Counts every SIGINT as it arrives (a shell's trap would merge two into one).
+    let child = "import signal, time, pathlib\n\
+                 count = pathlib.Path('count')\n\
+                 signal.signal(signal.SIGINT, lambda *_: count.open('a').write('int\\n'))\n\
+                 pathlib.Path('ready').touch()\n\
+                 for _ in range(200): time.sleep(0.01)\n";
+    let mut script = Command::new("script")
+        .args(["-qfec", "sh run.sh", "/dev/null"])
+        .current_dir(work.dir.path())
+        .env("CHILD", child)
+        .env("PW", PASSWORD)
+        .env("TILL", env!("CARGO_BIN_EXE_till"))
+        .env("ROOT", home.root())
+        .env("TILL_KDF", "floor")
+        .env_remove("TILL_HOME")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(|| work.exists("ready"), "the child to start");
+    let mut keyboard = script.stdin.take().unwrap();
+    keyboard.write_all(b"\x03").unwrap();
+    wait_for(|| work.exists("count"), "the child to see Ctrl-C");
+    std::thread::sleep(Duration::from_millis(500));
+    drop(keyboard);
+    let _ = finish(script);
+    assert_eq!(
+        work.read("count"),
+        "int\n",
+        "once from the terminal, not again from till"
+    );
+}
+
 /// Errors that must stop a run before the command starts.
 fn assert_refused(out: &Output, work: &Work, status: i32, expect: &str) {
     let err = stderr(out);
