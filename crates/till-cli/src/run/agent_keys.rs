@@ -128,6 +128,7 @@ impl AgentKeys for GatewayNotBuilt {
 
 /// The environment variable that selects the fake (debug builds only): a file it logs
 /// its calls to, one per line.
+#[cfg(debug_assertions)]
 pub const FAKE_ENV: &str = "TILL_RUN_FAKE_AGENT_KEYS";
 
 /// The test double: mints recognisable fake tokens for every gateway provider, logs
