@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use till_core::agents::hosting;
-use till_core::agents::limits::{format_usd, parse_duration, parse_usd};
+use till_core::agents::limits::{Ttl, Usd};
 use till_core::agents::{Caps, EndpointFamily, GrantState, UsageRecord};
 use till_core::vault::{GrantView, NewGrant};
 use till_core::TillError;
@@ -83,7 +83,11 @@ impl LimitArgs {
         Ok(Caps {
             calls: self.max_calls,
             tokens: self.max_tokens,
-            micro_usd: self.max_usd.as_deref().map(parse_usd).transpose()?,
+            micro_usd: self
+                .max_usd
+                .as_deref()
+                .map(|usd| Usd::parse(usd).map(Usd::micros))
+                .transpose()?,
             rpm: self.rpm,
             max_output_tokens: None,
         })
@@ -144,7 +148,8 @@ pub fn run(context: &Context, action: AgentAction) -> Result<ExitCode, TillError
     let mut vault = open_vault(context, &stdin)?;
     match action {
         AgentAction::Mint(args) => {
-            let ttl = parse_duration(args.limits.ttl.as_deref().unwrap_or(DEFAULT_MINT_TTL))?;
+            let ttl = Ttl::parse(args.limits.ttl.as_deref().unwrap_or(DEFAULT_MINT_TTL))?;
+            let ttl = chrono::Duration::seconds(i64::try_from(ttl.secs()).unwrap_or(i64::MAX));
             let minted = vault.grants().mint(NewGrant {
                 key: args.key,
                 label: args.label,
@@ -254,6 +259,10 @@ fn print_minted(
     Ok(())
 }
 
+fn usd(micro_usd: u64) -> String {
+    Usd::from_micros(micro_usd).to_string()
+}
+
 fn cap_text(used: u64, cap: Option<u64>) -> String {
     match cap {
         Some(cap) => format!("{used}/{cap}"),
@@ -281,8 +290,8 @@ fn print_grants(grants: &[GrantView]) {
     );
     for grant in grants {
         let spent = match grant.caps.micro_usd {
-            Some(cap) => format!("{}/{}", format_usd(grant.used.micro_usd), format_usd(cap)),
-            None => format_usd(grant.used.micro_usd),
+            Some(cap) => format!("{}/{}", usd(grant.used.micro_usd), usd(cap)),
+            None => usd(grant.used.micro_usd),
         };
         println!(
             "{:<20} {:<16} {:<16} {:<10} {:>12} {:>14} {:>22}",
@@ -316,7 +325,7 @@ fn print_log(log: &[UsageRecord]) {
             r.model,
             r.input_tokens,
             r.output_tokens,
-            format_usd(r.micro_usd),
+            usd(r.micro_usd),
             r.status,
             r.latency_ms,
             if r.estimated { " (estimated)" } else { "" }

@@ -8,7 +8,7 @@ use till_core::TillError;
 
 use crate::context::Context;
 use crate::{
-    agent, backup, copy, gateway, import, init, keys, lessons, log, reminders, status, team,
+    agent, backup, copy, gateway, import, init, keys, lessons, log, reminders, run, status, team,
 };
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
@@ -96,6 +96,9 @@ enum Command {
     Audit(reminders::AuditArgs),
     /// Copy a key to the clipboard: by name, or the narrowest key for a scope or purpose.
     Copy(copy::CopyArgs),
+    /// Run a command with the keys it needs: agent keys for LLM providers (capped,
+    /// revoked when it ends), other keys in its environment only, masked in its output.
+    Run(run::RunArgs),
     /// Check a team file against the inventory, adopt it, or tick its manual items.
     Team {
         #[command(subcommand)]
@@ -176,6 +179,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Audit(args) => reminders::audit(&context, args).map(|()| ExitCode::SUCCESS),
         Command::Verify { name } => reminders::verify(&context, &name),
         Command::Copy(args) => copy::run(&context, args),
+        Command::Run(args) => run::run(&context, args),
         Command::Team { action } => team::run(&context, action),
         Command::Lessons { json, action } => {
             lessons::run(&context, json, action).map(|()| ExitCode::SUCCESS)

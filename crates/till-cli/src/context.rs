@@ -11,6 +11,7 @@ use till_core::settings::Settings;
 use till_core::{Clock, TillError, TillPaths};
 
 /// What every command gets: where the files are, the clock, and how to unlock.
+#[derive(Clone)]
 pub struct Context {
     pub paths: TillPaths,
     pub clock: Arc<dyn Clock>,

@@ -47,6 +47,32 @@ impl HostedGateway {
                 ),
             });
         }
+        let hosted = Self::bind(context, vault, port).await?;
+        hosting::announce(
+            &context.paths,
+            &GatewayInfo {
+                pid: std::process::id(),
+                port: hosted.addr().port(),
+                started_at: context.clock.now(),
+            },
+        )?;
+        Ok(hosted)
+    }
+
+    /// Binds a free loopback port over `vault` without announcing it: a gateway only
+    /// this process's child uses (`till run` when no gateway is running).
+    pub async fn start_private(
+        context: &Context,
+        vault: till_core::vault::Vault,
+    ) -> Result<Self, TillError> {
+        Self::bind(context, vault, 0).await
+    }
+
+    async fn bind(
+        context: &Context,
+        vault: till_core::vault::Vault,
+        port: u16,
+    ) -> Result<Self, TillError> {
         let mut vault = vault;
         let token_key = vault.grants().token_key();
         let mut config = Config::from_env(token_key).map_err(|e| TillError::InvalidInput {
@@ -62,20 +88,18 @@ impl HostedGateway {
                     "the gateway cannot listen on 127.0.0.1:{port} ({e}): pick another port with --port or `[gateway] port` in settings.toml"
                 ),
             })?;
-        hosting::announce(
-            &context.paths,
-            &GatewayInfo {
-                pid: std::process::id(),
-                port: running.addr().port(),
-                started_at: context.clock.now(),
-            },
-        )?;
         Ok(Self { running, store })
     }
 
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         self.running.addr()
+    }
+
+    /// Stops a private gateway: requests in flight finish; its vault connection is
+    /// dropped (keys wiped) without a lock entry, the run's own connection records that.
+    pub async fn stop_private(self) {
+        self.running.shutdown().await;
     }
 
     /// Stops serving (requests in flight finish), withdraws the announcement, locks.

@@ -4,6 +4,7 @@
 //! is left for `--value-stdin`.
 
 use std::io::{IsTerminal, Read};
+use std::os::fd::AsFd;
 use std::path::Path;
 
 use secrecy::SecretString;
@@ -40,21 +41,44 @@ impl Stdin {
             });
         }
         let split = all.iter().position(|b| *b == b'\n').unwrap_or(all.len());
-        let mut line = Zeroizing::new(all[..split].to_vec());
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        let password = String::from_utf8(line.to_vec())
-            .map_err(|_| invalid("the password on standard input is not UTF-8 text".into()))?;
-        if password.is_empty() {
-            return Err(invalid(
-                "--password-stdin was given but the first line of standard input is empty".into(),
-            ));
-        }
+        let password = password_from_line(&all[..split])?;
         let rest = all.get(split + 1..).unwrap_or_default().to_vec();
         Ok(Self {
-            password: Some(SecretString::from(password)),
+            password: Some(password),
             rest: Some(Zeroizing::new(rest)),
+        })
+    }
+
+    /// Reads only the password line (with `--password-stdin`), one byte at a time and
+    /// unbuffered, so the rest of standard input is left for a command `till run` starts.
+    pub fn read_password_line(context: &Context) -> Result<Self, TillError> {
+        if !context.password_stdin {
+            return Ok(Self::default());
+        }
+        let fd = std::io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| invalid(format!("could not read standard input: {e}")))?;
+        let mut input = std::fs::File::from(fd);
+        let mut line = Zeroizing::new(Vec::new());
+        let mut byte = Zeroizing::new([0u8; 1]);
+        loop {
+            match input.read(&mut *byte) {
+                Ok(0) => break,
+                Ok(_) if byte[0] == b'\n' => break,
+                Ok(_) if line.len() >= 4096 => {
+                    return Err(invalid(
+                        "the first line of standard input is too long to be a password".into(),
+                    ))
+                }
+                Ok(_) => line.push(byte[0]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(invalid(format!("could not read standard input: {e}"))),
+            }
+        }
+        Ok(Self {
+            password: Some(password_from_line(&line)?),
+            rest: None,
         })
     }
 
@@ -86,6 +110,19 @@ impl Stdin {
         let bytes = self.rest.take().unwrap_or_default();
         value_from_bytes(bytes.to_vec())
     }
+}
+
+/// The password from its line (a trailing `\r` dropped); empty is refused.
+fn password_from_line(line: &[u8]) -> Result<SecretString, TillError> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let password = String::from_utf8(line.to_vec())
+        .map_err(|_| invalid("the password on standard input is not UTF-8 text".into()))?;
+    if password.is_empty() {
+        return Err(invalid(
+            "--password-stdin was given but the first line of standard input is empty".into(),
+        ));
+    }
+    Ok(SecretString::from(password))
 }
 
 fn invalid(what: String) -> TillError {

@@ -19,6 +19,7 @@ mod keys;
 mod lessons;
 mod log;
 mod reminders;
+mod run;
 mod status;
 mod team;
 

@@ -2,8 +2,9 @@
 //!
 //! One catalog feeds everything provider-specific: recognising a pasted value, console
 //! links for creating and revoking keys, recommended rotation intervals, the scope
-//! catalog (descriptions, risk, what implies what) and live verification. Adding a
-//! provider is adding a file, not code.
+//! catalog (descriptions, risk, what implies what), live verification, and the
+//! environment variables `till run` sets for a key (and whether the gateway fronts it).
+//! Adding a provider is adding a file, not code.
 
 use std::sync::OnceLock;
 
@@ -55,6 +56,34 @@ pub struct Provider {
     /// The provider's permissions as scopes, with what each allows and how risky it is.
     #[serde(default, rename(deserialize = "scope"))]
     pub scopes: Vec<ScopeInfo>,
+    /// What `till run` puts in a child's environment for a key of this provider.
+    #[serde(default)]
+    #[ts(skip)]
+    pub run: RunEnv,
+}
+
+/// The environment variables a provider's SDKs read, for `till run` (`[run]` in the file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunEnv {
+    /// Each gets the key (or, when the gateway fronts the provider, the agent key). Empty
+    /// for the generic provider: its keys need an explicit `--env VAR=till://NAME`.
+    #[serde(default)]
+    pub key_vars: Vec<String>,
+    /// True when Till's gateway fronts this provider: the child gets an agent key and the
+    /// gateway's URL, never the real key.
+    #[serde(default)]
+    pub gateway: bool,
+    /// Base URL variables and the gateway path each points at (`/openai/v1`), appended to
+    /// the gateway's root. Only for gateway providers.
+    #[serde(default)]
+    pub base_url_vars: std::collections::BTreeMap<String, String>,
+    /// Variables the SDKs also need that one key cannot give (AWS's secret access key).
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// How to provide `requires`, said when one is missing.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// One permission of a provider, as a scope.
@@ -248,6 +277,60 @@ mod tests {
                 _ => panic!("{}: give either [verify] or verify_note", provider.id),
             }
         }
+    }
+
+    #[test]
+    fn run_variables_are_data_and_only_llm_providers_go_through_the_gateway() {
+        let var = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        };
+        let mut fronted = Vec::new();
+        for provider in providers() {
+            let run = &provider.run;
+            assert_eq!(
+                run.key_vars.is_empty(),
+                provider.id == GENERIC,
+                "{}",
+                provider.id
+            );
+            assert!(run.key_vars.iter().all(|v| var(v)), "{}", provider.id);
+            assert_eq!(
+                run.gateway,
+                !run.base_url_vars.is_empty(),
+                "{}",
+                provider.id
+            );
+            for (name, path) in &run.base_url_vars {
+                assert!(var(name) && path.starts_with('/'), "{}", provider.id);
+                assert!(!path.ends_with('/'), "{}", provider.id);
+            }
+            assert_eq!(
+                run.requires.is_empty(),
+                run.note.is_none(),
+                "{}",
+                provider.id
+            );
+            if run.gateway {
+                fronted.push(provider.id.as_str());
+            }
+        }
+        assert_eq!(
+            fronted,
+            ["openai", "anthropic", "openrouter", "mistral", "groq"]
+        );
+        let openai = provider("openai").unwrap();
+        assert_eq!(openai.run.key_vars, ["OPENAI_API_KEY"]);
+        assert_eq!(openai.run.base_url_vars["OPENAI_BASE_URL"], "/openai/v1");
+        assert_eq!(
+            provider("aws").unwrap().run.requires,
+            ["AWS_SECRET_ACCESS_KEY"]
+        );
+        assert_eq!(
+            provider("google").unwrap().run.key_vars,
+            ["GEMINI_API_KEY", "GOOGLE_API_KEY"]
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+pub use crate::agents::limits::RunSettings;
 use crate::error::TillError;
 use crate::paths::TillPaths;
 use crate::reminders::ReminderSettings;
@@ -29,6 +30,8 @@ pub struct Settings {
     pub quick_search: QuickSearchSettings,
     /// The agent gateway (`[gateway]`).
     pub gateway: GatewaySettings,
+    /// `till run`'s default caps on agent keys (`[run]`): never unlimited.
+    pub run: RunSettings,
 }
 
 /// The agent gateway: where it listens, so agents configured once keep working.
@@ -94,6 +97,7 @@ impl Default for Settings {
             clipboard: ClipboardSettings::default(),
             quick_search: QuickSearchSettings::default(),
             gateway: GatewaySettings::default(),
+            run: RunSettings::default(),
         }
     }
 }
@@ -166,7 +170,8 @@ mod tests {
         let (_root, paths) = paths_with(Some(
             "[reminders]\nlead_days = 3\nquiet_hours = \"22:00-07:00\"\n\
              [reminders.environments.prod]\naudit_every_days = 30\n\
-             [verify]\nbase_urls = { openai = \"http://127.0.0.1:9/openai\" }\n",
+             [verify]\nbase_urls = { openai = \"http://127.0.0.1:9/openai\" }\n\
+             [run]\nmax_calls = 20\n",
         ));
         let settings = Settings::load(&paths).unwrap();
         assert_eq!(settings.reminders.all.lead_days, Some(3));
@@ -176,5 +181,7 @@ mod tests {
             Some(30)
         );
         assert_eq!(settings.verify.base_urls.len(), 1);
+        assert_eq!(settings.run.max_calls, 20);
+        assert_eq!(settings.run.ttl, RunSettings::default().ttl);
     }
 }

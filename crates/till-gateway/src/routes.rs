@@ -45,6 +45,11 @@ pub fn resolve(method: &Method, path: &str, query: Option<&str>) -> Result<Route
     let rest = path.strip_prefix('/').ok_or_else(not_found)?;
     let (prefix, rest) = rest.split_once('/').ok_or_else(not_found)?;
     let provider = Provider::from_id(prefix).ok_or_else(not_found)?;
+    // Groq's own SDK appends `/openai/v1/…` to its base URL: accept that form too.
+    let rest = match provider {
+        Provider::Groq => rest.strip_prefix("openai/").unwrap_or(rest),
+        _ => rest,
+    };
     let endpoint = rest.strip_prefix("v1/").ok_or_else(not_found)?;
     let family = match endpoint {
         "chat/completions" => EndpointFamily::Chat,
@@ -92,6 +97,22 @@ pub fn resolve(method: &Method, path: &str, query: Option<&str>) -> Result<Route
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groq_is_reached_the_way_its_own_sdk_and_openai_style_clients_call_it() {
+        for path in [
+            "/groq/v1/chat/completions",
+            "/groq/openai/v1/chat/completions",
+        ] {
+            let r = resolve(&Method::POST, path, None).unwrap();
+            assert_eq!(
+                (r.provider, r.family),
+                (Provider::Groq, EndpointFamily::Chat)
+            );
+            assert_eq!(r.upstream_path, "/v1/chat/completions");
+        }
+        assert!(resolve(&Method::POST, "/openai/openai/v1/chat/completions", None).is_err());
+    }
 
     #[test]
     fn resolves_each_provider() {

@@ -31,16 +31,24 @@ impl Home {
         self.dir.path().join("till")
     }
 
-    /// Runs `till --home ROOT ARGS…` with `stdin` piped in.
-    pub fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_till"))
+    /// `till --home ROOT ARGS…` in this home's environment, not started yet.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_till"));
+        command
             .arg("--home")
             .arg(self.root())
             .args(args)
             .env("HOME", self.dir.path())
             .env("TILL_KDF", "floor")
             .env("TILL_NOW", &self.now)
-            .env_remove("TILL_HOME")
+            .env_remove("TILL_HOME");
+        command
+    }
+
+    /// Runs `till --home ROOT ARGS…` with `stdin` piped in.
+    pub fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
+        let mut child = self
+            .command(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -217,7 +217,7 @@ impl Grant {
 pub enum GrantError {
     #[error("a dollar cap needs a price for every model, and {provider} model `{model}` has none in Till's pricing catalog; name priced models with --models, or cap calls or tokens instead")]
     UnpricedModel { provider: Provider, model: String },
-    #[error("a dollar cap needs a list of models (--models) for {provider}, whose prices Till does not know for every model; or cap calls or tokens instead")]
+    #[error("Till has no prices for {provider}, so it cannot hold a dollar cap; cap calls or tokens instead")]
     DollarCapWithoutModels { provider: Provider },
     #[error("the grant allows no endpoints; allow at least one (e.g. chat)")]
     NoEndpoints,
@@ -262,13 +262,15 @@ pub fn validate_grant(
         return Err(GrantError::ExpiryInPast);
     }
     if caps.micro_usd.is_some() {
-        let models = grant
-            .models
-            .as_ref()
-            .ok_or(GrantError::DollarCapWithoutModels {
+        // With no model list, any model Till has a price for is allowed; the gateway
+        // refuses the others per request. A provider with no prices at all cannot be
+        // held to dollars.
+        if pricing.provider(grant.provider).is_none() {
+            return Err(GrantError::DollarCapWithoutModels {
                 provider: grant.provider,
-            })?;
-        for model in models {
+            });
+        }
+        for model in grant.models.iter().flatten() {
             if pricing.price(grant.provider, model).is_none() {
                 return Err(GrantError::UnpricedModel {
                     provider: grant.provider,
@@ -315,10 +317,18 @@ mod tests {
             Err(GrantError::UnpricedModel { .. })
         ));
         g.models = None;
+        assert_eq!(
+            validate_grant(&g, pricing, now),
+            Ok(()),
+            "any priced model; the gateway refuses the unpriced ones"
+        );
+        g.provider = Provider::Groq;
+        g.endpoints = [EndpointFamily::Chat].into();
         assert!(matches!(
             validate_grant(&g, pricing, now),
             Err(GrantError::DollarCapWithoutModels { .. })
         ));
+        g.provider = Provider::OpenAi;
         g.caps.micro_usd = None;
         g.caps.calls = Some(3);
         assert_eq!(validate_grant(&g, pricing, now), Ok(()));

@@ -2,40 +2,66 @@
 
 use super::ImportPreview;
 
-/// Parses a `.env` file. Blank lines and `#` comments are skipped; anything else that is
-/// not `NAME=value` is a problem with its line number.
-pub fn parse(text: &str) -> ImportPreview {
-    let mut preview = ImportPreview::default();
+/// One line of a `.env` file that is not blank or a comment: its number (from 1) and the
+/// assignment, or what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub line: usize,
+    pub parsed: Result<(String, String), String>,
+}
+
+/// The assignments of a `.env` file, in order (shared by import and `till run
+/// --env-file`). Values may be empty; quotes and escapes are undone.
+pub fn assignments(text: &str) -> Vec<Assignment> {
+    let mut out = Vec::new();
     for (index, raw) in text.lines().enumerate() {
-        let line = index + 1;
         let trimmed = raw.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let assignment = trimmed
-            .strip_prefix("export ")
-            .unwrap_or(trimmed)
-            .trim_start();
-        let Some((name, rest)) = assignment.split_once('=') else {
-            preview.problem(line, "expected NAME=value");
-            continue;
-        };
-        let name = name.trim();
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
-        {
-            preview.problem(
-                line,
-                format!("'{name}' is not a variable name (letters, digits, _)"),
-            );
-            continue;
-        }
-        match unquote(rest.trim()) {
-            Ok(value) if value.is_empty() => preview.problem(line, format!("{name} has no value")),
-            Ok(value) => preview.offer(line, name, value, None, vec!["imported:env".into()]),
-            Err(message) => preview.problem(line, format!("{name}: {message}")),
+        out.push(Assignment {
+            line: index + 1,
+            parsed: assignment(trimmed),
+        });
+    }
+    out
+}
+
+fn assignment(trimmed: &str) -> Result<(String, String), String> {
+    let assignment = trimmed
+        .strip_prefix("export ")
+        .unwrap_or(trimmed)
+        .trim_start();
+    let Some((name, rest)) = assignment.split_once('=') else {
+        return Err("expected NAME=value".into());
+    };
+    let name = name.trim();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+    {
+        return Err(format!(
+            "'{name}' is not a variable name (letters, digits, _)"
+        ));
+    }
+    let value = unquote(rest.trim()).map_err(|message| format!("{name}: {message}"))?;
+    Ok((name.to_owned(), value))
+}
+
+/// Parses a `.env` file. Blank lines and `#` comments are skipped; anything else that is
+/// not `NAME=value` is a problem with its line number.
+pub fn parse(text: &str) -> ImportPreview {
+    let mut preview = ImportPreview::default();
+    for Assignment { line, parsed } in assignments(text) {
+        match parsed {
+            Ok((name, value)) if value.is_empty() => {
+                preview.problem(line, format!("{name} has no value"))
+            }
+            Ok((name, value)) => {
+                preview.offer(line, &name, value, None, vec!["imported:env".into()])
+            }
+            Err(message) => preview.problem(line, message),
         }
     }
     preview

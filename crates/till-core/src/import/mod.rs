@@ -9,6 +9,8 @@ mod bitwarden;
 mod csv_exports;
 mod dotenv;
 
+pub use dotenv::{assignments as dotenv_assignments, Assignment};
+
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use ts_rs::TS;

@@ -131,6 +131,18 @@ impl Vault {
         Ok(vault)
     }
 
+    /// A second handle on this open vault (its own connection and copy of the keys), for
+    /// a gateway served inside this process while this one stays in use.
+    pub fn second_connection(&self) -> Result<Self, TillError> {
+        let store = self.store.reopen()?;
+        let inventory = Inventory::load(&store)?;
+        Ok(Self {
+            store,
+            inventory,
+            reminders: self.reminders.clone(),
+        })
+    }
+
     /// This vault's id (names its keyring entry).
     pub fn id(&self) -> &str {
         self.store.vault_id()
@@ -172,6 +184,17 @@ impl Vault {
         let action = self.store.begin()?;
         action.audit(AuditDetails::vault(
             AuditAction::Export,
+            Some(detail.to_owned()),
+        ))?;
+        action.commit()
+    }
+
+    /// Records a `till run` in the audit log: which keys, which grants, the command's
+    /// name. The caller never passes the command's arguments (they may hold secrets).
+    pub fn record_run(&mut self, detail: &str) -> Result<(), TillError> {
+        let action = self.store.begin()?;
+        action.audit(AuditDetails::vault(
+            AuditAction::Run,
             Some(detail.to_owned()),
         ))?;
         action.commit()

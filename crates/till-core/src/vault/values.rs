@@ -58,7 +58,7 @@ impl Values<'_> {
         let value = open_value(self.store, &meta)?;
         let (action, detail) = match why {
             ValueUse::Reveal(detail) => (AuditAction::Reveal, Some(detail)),
-            ValueUse::Inject { detail } => (AuditAction::Inject, Some(detail)),
+            ValueUse::Inject { detail } => (AuditAction::Run, Some(detail)),
         };
         let write = self.store.begin()?;
         write.audit(AuditDetails::key(action, &meta, detail))?;

@@ -34,8 +34,9 @@ pub enum AuditAction {
     Audit,
     /// Reminders held for a while.
     Snooze,
-    /// A key's value given to a process's environment (`till run`).
-    Inject,
+    /// `till run`: a value injected into a command's environment, or the run itself
+    /// (its keys, grants and the command's name, never its arguments).
+    Run,
     /// An agent key minted (a grant on a parent key).
     AgentMint,
     /// An agent key revoked.
@@ -66,7 +67,7 @@ impl AuditAction {
             Self::Verify => "verify",
             Self::Audit => "audit",
             Self::Snooze => "snooze",
-            Self::Inject => "inject",
+            Self::Run => "run",
             Self::AgentMint => "agent_mint",
             Self::AgentRevoke => "agent_revoke",
             Self::AgentFirstUse => "agent_first_use",

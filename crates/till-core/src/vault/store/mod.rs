@@ -267,6 +267,26 @@ impl Store {
         Ok(())
     }
 
+    /// A second connection to the same open vault, with its own copy of the keys (wiped
+    /// when it is dropped): for a gateway served inside this process while this store is
+    /// busy. No unlock is recorded; it is the same unlocked session.
+    pub fn reopen(&self) -> Result<Self, TillError> {
+        let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| db_error(&self.path, e))?;
+        schema::configure(&conn).map_err(|e| db_error(&self.path, e))?;
+        let vault_key = SecretKey::from_bytes(self.vault_key.expose());
+        let keys = SubKeys::derive(&vault_key, self.vault_id.as_bytes());
+        Ok(Self {
+            conn,
+            path: self.path.clone(),
+            state_dir: self.state_dir.clone(),
+            vault_id: self.vault_id.clone(),
+            vault_key,
+            keys,
+            clock: self.clock.clone(),
+        })
+    }
+
     /// This vault's id (names its keyring entry).
     pub fn vault_id(&self) -> &str {
         &self.vault_id
