@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use till_core::TillError;
 
 use crate::context::Context;
-use crate::{backup, copy, import, init, keys, lessons, log, reminders, status, team};
+use crate::{backup, copy, import, init, keys, lessons, log, reminders, scan, status, team};
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
 #[derive(Debug, Parser)]
@@ -112,6 +112,9 @@ enum Command {
         #[command(subcommand)]
         action: copy::PurposeAction,
     },
+    /// Find API keys in files or git history, naming the vault's (exit 0 clean, 1
+    /// findings, 2 bad usage or unreadable path).
+    Scan(scan::ScanArgs),
     /// Check that a key is live with its provider (exit 0 live, 1 not live).
     Verify {
         /// The key's name.
@@ -167,6 +170,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Lessons { json, action } => {
             lessons::run(&context, json, action).map(|()| ExitCode::SUCCESS)
         }
+        Command::Scan(args) => scan::run(&context, args),
         Command::Purpose { action } => copy::purpose(&context, action).map(|()| ExitCode::SUCCESS),
     }
 }

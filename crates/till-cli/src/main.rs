@@ -10,6 +10,7 @@ mod cli;
 mod context;
 mod copy;
 mod exit;
+mod hook;
 mod import;
 mod init;
 mod input;
@@ -17,6 +18,7 @@ mod keys;
 mod lessons;
 mod log;
 mod reminders;
+mod scan;
 mod status;
 mod team;
 

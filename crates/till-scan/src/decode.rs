@@ -31,9 +31,7 @@ impl Encoding {
 
 /// `%XX` sequences decoded; `None` if there is none or one is malformed.
 pub fn percent(input: &[u8]) -> Option<Vec<u8>> {
-    if memchr::memchr(b'%', input).is_none() {
-        return None;
-    }
+    memchr::memchr(b'%', input)?;
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
@@ -53,9 +51,7 @@ pub fn percent(input: &[u8]) -> Option<Vec<u8>> {
 /// JSON string escapes decoded (`\/`, `\"`, `\\`, `\n`…, `\uXXXX` incl. surrogate pairs);
 /// `None` if there is no escape or one is malformed.
 pub fn json(input: &[u8]) -> Option<Vec<u8>> {
-    if memchr::memchr(b'\\', input).is_none() {
-        return None;
-    }
+    memchr::memchr(b'\\', input)?;
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
@@ -104,9 +100,7 @@ pub fn json(input: &[u8]) -> Option<Vec<u8>> {
 
 /// Shell backslash escapes removed (`sk\_live\_…` → `sk_live_…`); `None` without one.
 pub fn shell(input: &[u8]) -> Option<Vec<u8>> {
-    if memchr::memchr(b'\\', input).is_none() {
-        return None;
-    }
+    memchr::memchr(b'\\', input)?;
     let mut out = Vec::with_capacity(input.len());
     let mut bytes = input.iter();
     while let Some(&b) = bytes.next() {
