@@ -8,7 +8,8 @@ use till_core::TillError;
 
 use crate::context::Context;
 use crate::{
-    agent, backup, copy, gateway, import, init, keys, lessons, log, reminders, run, status, team,
+    agent, backup, copy, gateway, import, init, keys, lessons, log, reminders, run, scan, status,
+    team,
 };
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
@@ -117,6 +118,9 @@ enum Command {
         #[command(subcommand)]
         action: copy::PurposeAction,
     },
+    /// Find API keys in files or git history, naming the vault's (exit 0 clean, 1
+    /// findings, 2 bad usage or unreadable path).
+    Scan(scan::ScanArgs),
     /// Check that a key is live with its provider (exit 0 live, 1 not live).
     Verify {
         /// The key's name.
@@ -184,6 +188,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Lessons { json, action } => {
             lessons::run(&context, json, action).map(|()| ExitCode::SUCCESS)
         }
+        Command::Scan(args) => scan::run(&context, args),
         Command::Purpose { action } => copy::purpose(&context, action).map(|()| ExitCode::SUCCESS),
         Command::Agent { action } => agent::run(&context, action),
         Command::Gateway { port } => gateway::run(&context, port),

@@ -42,8 +42,10 @@ pub const HELP_TABLE: &str = "\
 Exit status:
    0  success
    1  failure, or a finding the command reports (log tampered, key not live,
-      team policy broken, only a broader key covers the scope); internal error
-   2  bad usage: unknown command or option, unusable team file
+      team policy broken, only a broader key covers the scope, keys found by
+      scan); internal error
+   2  bad usage: unknown command or option, unusable team file, a path or
+      repository scan cannot read
    3  bad_environment      TILL_HOME, TILL_NOW or another setting is unusable
    4  storage              a file or directory could not be read or written
    5  vault_missing        no vault yet: run `till init`

@@ -12,6 +12,7 @@ mod context;
 mod copy;
 mod exit;
 mod gateway;
+mod hook;
 mod import;
 mod init;
 mod input;
@@ -20,6 +21,7 @@ mod lessons;
 mod log;
 mod reminders;
 mod run;
+mod scan;
 mod status;
 mod team;
 

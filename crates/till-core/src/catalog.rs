@@ -28,11 +28,16 @@ const SOURCES: &[(&str, &str)] = &[
     ("groq", include_str!("../catalog/groq.toml")),
     ("huggingface", include_str!("../catalog/huggingface.toml")),
     ("cloudflare", include_str!("../catalog/cloudflare.toml")),
+    ("till", include_str!("../catalog/till.toml")),
     ("generic", include_str!("../catalog/generic.toml")),
 ];
 
 /// The id of the catch-all provider.
 pub const GENERIC: &str = "generic";
+
+/// The id of Till's own agent tokens (issued by the gateway), a provider of their own so
+/// they are recognised and found by the leak scanner like any other format.
+pub const TILL: &str = "till";
 
 /// A provider as the UI lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -197,6 +202,12 @@ pub fn providers() -> &'static [Provider] {
     &compiled().providers
 }
 
+/// The providers a key can be stored for: every one but Till's own agent tokens, which
+/// live as grants and are never kept as keys.
+pub fn storable_providers() -> impl Iterator<Item = &'static Provider> {
+    providers().iter().filter(|p| p.id != TILL)
+}
+
 /// The provider with this id.
 pub fn provider(id: &str) -> Option<&'static Provider> {
     providers().iter().find(|p| p.id == id)
@@ -207,6 +218,38 @@ pub fn provider_or_generic(id: &str) -> &'static Provider {
     provider(id)
         .or_else(|| provider(GENERIC))
         .unwrap_or_else(|| panic!("catalog/{GENERIC}.toml is compiled in"))
+}
+
+/// One key format, as the leak scanner takes it: a literal prefix to search for and the
+/// regex the whole value must match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyFormat {
+    pub provider_id: &'static str,
+    pub provider_name: &'static str,
+    /// What kind of key this is ("project key", "agent token").
+    pub label: &'static str,
+    pub prefix: &'static str,
+    /// Anchored (`^…$`): the whole value must match.
+    pub regex: &'static str,
+    /// Where keys of this provider are revoked or replaced, if the catalog knows.
+    pub console_url: Option<&'static str>,
+}
+
+/// Every provider's key formats, in catalog order, for the leak scanner.
+pub fn key_formats() -> Vec<KeyFormat> {
+    providers()
+        .iter()
+        .flat_map(|provider| {
+            provider.patterns.iter().map(move |pattern| KeyFormat {
+                provider_id: &provider.id,
+                provider_name: &provider.name,
+                label: &pattern.label,
+                prefix: &pattern.prefix,
+                regex: &pattern.regex,
+                console_url: provider.console_url.as_deref(),
+            })
+        })
+        .collect()
 }
 
 /// Recognises a value's provider from its format; `None` when nothing matches.
@@ -255,6 +298,7 @@ mod tests {
             "groq",
             "huggingface",
             "cloudflare",
+            "till",
             "generic",
         ] {
             assert!(ids.contains(&required), "{required} is missing");
@@ -353,6 +397,7 @@ mod tests {
             (format!("sk-or-v1-{}", "0a".repeat(32)), "openrouter"),
             (format!("gsk_{}", a(52)), "groq"),
             (format!("hf_{}", a(34)), "huggingface"),
+            (format!("till_sk_{}", a(43)), "till"),
         ];
         for (value, expected) in cases {
             assert_eq!(id(&value).as_deref(), Some(expected), "{value}");
@@ -366,6 +411,26 @@ mod tests {
         let r = recognize(&format!("rk_live_{}", "Z".repeat(30))).unwrap();
         assert_eq!(r.kind, "live restricted key");
         assert_eq!(r.provider_name, "Stripe");
+    }
+
+    #[test]
+    fn every_key_format_is_anchored_and_starts_with_its_prefix() {
+        let formats = key_formats();
+        assert!(formats
+            .iter()
+            .any(|f| f.provider_id == TILL && f.prefix == "till_sk_"));
+        for format in formats {
+            assert!(!format.prefix.is_empty(), "{}", format.provider_id);
+            assert!(format.regex.starts_with('^'), "{}", format.regex);
+            assert!(format.regex.ends_with('$'), "{}", format.regex);
+            assert!(
+                format.regex[1..]
+                    .replace('\\', "")
+                    .starts_with(format.prefix),
+                "{}: the regex must start with the prefix",
+                format.provider_id
+            );
+        }
     }
 
     #[test]

@@ -183,6 +183,19 @@ fn purposes_are_saved_sealed_survive_a_reopen_and_plan_like_their_scopes() {
     assert!(err.to_string().contains("no purpose named"), "{err}");
 }
 
+#[test]
+fn an_agent_token_is_not_stored_as_a_key() {
+    let (_root, _paths, mut vault) = vault_with_github_keys();
+    let mut token = NewKey::new(
+        "leaked agent key",
+        SecretString::from("till_sk_0123456789ABCDEFGHIJabcdefghij0123456789"),
+    );
+    token.provider = None;
+    let err = vault.keys_mut().add(token).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("till agent revoke"), "{err}");
+}
+
 #[cfg(unix)]
 #[test]
 fn the_vault_file_is_readable_by_its_owner_alone() {

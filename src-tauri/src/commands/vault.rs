@@ -171,7 +171,7 @@ pub fn audit_log(state: State<'_, AppState>) -> CommandResult<Vec<AuditEntry>> {
 /// The provider catalog, for the add form's picker.
 #[tauri::command]
 pub fn list_providers() -> Vec<Provider> {
-    catalog::providers().to_vec()
+    catalog::storable_providers().cloned().collect()
 }
 
 /// Changes a key's details (not its value).

@@ -187,7 +187,9 @@ impl Keys<'_> {
         let provider = match new.provider {
             Some(id) if catalog::provider(&id).is_some() => id,
             Some(id) => {
-                let known: Vec<&str> = catalog::providers().iter().map(|p| p.id.as_str()).collect();
+                let known: Vec<&str> = catalog::storable_providers()
+                    .map(|p| p.id.as_str())
+                    .collect();
                 return Err(TillError::InvalidInput {
                     what: format!("unknown provider '{id}': use one of {}", known.join(", ")),
                 });
@@ -196,6 +198,13 @@ impl Keys<'_> {
                 .map(|r| r.provider_id)
                 .unwrap_or_else(|| catalog::GENERIC.into()),
         };
+        if provider == catalog::TILL {
+            return Err(TillError::InvalidInput {
+                what: "this is a Till agent key (till_sk_…), not a provider key: it is not \
+                       stored; if it leaked, revoke it with `till agent revoke`"
+                    .into(),
+            });
+        }
         let now = self.store.now();
         let meta = KeyMeta {
             id: new_id(),

@@ -11,6 +11,7 @@
 //! that also appends its audit entry, so an acknowledged action is durable and audited.
 
 mod copy;
+mod fingerprints;
 mod grants;
 mod inventory;
 mod reminders;
@@ -36,6 +37,7 @@ use crate::settings::Settings;
 use crate::status::VAULT_FILE_NAME;
 
 pub use copy::{Copies, CopyPlan, CopyRequest, Purpose};
+pub use fingerprints::{Fingerprinter, KeyRef};
 pub use grants::{describe_limits, GrantView, Grants, Minted, NewGrant};
 pub use inventory::{ImportReport, Inventory, Keys};
 pub use reminders::{due_while_locked, AuditReview, LockedDue, Reminders};
@@ -210,6 +212,13 @@ impl Vault {
     /// no record is re-encrypted. The keyring wrap, if any, is untouched.
     pub fn change_password(&mut self, new: &SecretString, kdf: KdfParams) -> Result<(), TillError> {
         self.store.change_password(new, kdf)
+    }
+
+    /// Tells whether a string found somewhere (a file, a commit) is one of this vault's
+    /// values, current or kept for a rollback, by its keyed fingerprint; read-only, and
+    /// usable after the vault is locked (it holds its own copy of the fingerprint key).
+    pub fn fingerprinter(&self) -> Fingerprinter {
+        Fingerprinter::new(self.store.fingerprint_key(), self.inventory.iter())
     }
 
     /// Adds, edits, rotates and removes keys.

@@ -309,6 +309,12 @@ impl Store {
         hex(&mac(&self.keys.fingerprint, &[value.as_bytes()]))
     }
 
+    /// An own copy of the fingerprint sub-key, for a [`super::Fingerprinter`] that outlives
+    /// this borrow (wiped on drop like the original).
+    pub(in crate::vault) fn fingerprint_key(&self) -> SecretKey {
+        SecretKey::from_bytes(self.keys.fingerprint.expose())
+    }
+
     /// A damaged-vault error naming this vault's file.
     pub fn corrupt(&self, detail: String) -> TillError {
         TillError::Corrupt {
