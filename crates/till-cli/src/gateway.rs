@@ -6,112 +6,13 @@
 //! minted meanwhile by another `till` work from their first request; the real keys never
 //! leave this process.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use till_core::agents::hosting::{self, GatewayInfo};
 use till_core::TillError;
-use till_gateway::{Config, Gateway, RunningGateway, VaultStore};
+pub use till_gateway::HostedGateway;
 
 use crate::context::Context;
 use crate::input::{open_vault, Stdin};
-
-/// A gateway serving from the vault, announced while it runs.
-pub struct HostedGateway {
-    running: RunningGateway,
-    store: Arc<VaultStore>,
-}
-
-impl std::fmt::Debug for HostedGateway {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostedGateway")
-            .field("addr", &self.running.addr())
-            .finish()
-    }
-}
-
-impl HostedGateway {
-    /// Binds `127.0.0.1:port` (0 picks one) over `vault` and announces it. Must run inside
-    /// a tokio runtime.
-    pub async fn start(
-        context: &Context,
-        vault: till_core::vault::Vault,
-        port: u16,
-    ) -> Result<Self, TillError> {
-        if let Some(info) = hosting::running(&context.paths) {
-            return Err(TillError::InvalidInput {
-                what: format!(
-                    "a Till gateway is already running on port {} (process {}): use it, or stop it first",
-                    info.port, info.pid
-                ),
-            });
-        }
-        let hosted = Self::bind(context, vault, port).await?;
-        hosting::announce(
-            &context.paths,
-            &GatewayInfo {
-                pid: std::process::id(),
-                port: hosted.addr().port(),
-                started_at: context.clock.now(),
-            },
-        )?;
-        Ok(hosted)
-    }
-
-    /// Binds a free loopback port over `vault` without announcing it: a gateway only
-    /// this process's child uses (`till run` when no gateway is running).
-    pub async fn start_private(
-        context: &Context,
-        vault: till_core::vault::Vault,
-    ) -> Result<Self, TillError> {
-        Self::bind(context, vault, 0).await
-    }
-
-    async fn bind(
-        context: &Context,
-        vault: till_core::vault::Vault,
-        port: u16,
-    ) -> Result<Self, TillError> {
-        let mut vault = vault;
-        let token_key = vault.grants().token_key();
-        let mut config = Config::from_env(token_key).map_err(|e| TillError::InvalidInput {
-            what: e.to_string(),
-        })?;
-        config.clock = context.clock.clone();
-        let store = Arc::new(VaultStore::new(vault));
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let running = Gateway::bind(addr, store.clone(), config)
-            .await
-            .map_err(|e| TillError::InvalidInput {
-                what: format!(
-                    "the gateway cannot listen on 127.0.0.1:{port} ({e}): pick another port with --port or `[gateway] port` in settings.toml"
-                ),
-            })?;
-        Ok(Self { running, store })
-    }
-
-    /// Where it listens.
-    pub fn addr(&self) -> SocketAddr {
-        self.running.addr()
-    }
-
-    /// Stops a private gateway: requests in flight finish; its vault connection is
-    /// dropped (keys wiped) without a lock entry, the run's own connection records that.
-    pub async fn stop_private(self) {
-        self.running.shutdown().await;
-    }
-
-    /// Stops serving (requests in flight finish), withdraws the announcement, locks.
-    pub async fn stop(self, context: &Context) -> Result<(), TillError> {
-        self.running.shutdown().await;
-        hosting::withdraw(&context.paths);
-        match Arc::try_unwrap(self.store) {
-            Ok(store) => store.into_vault().lock(),
-            Err(_) => Ok(()),
-        }
-    }
-}
 
 /// A runtime for serving: two workers (the machine's cores), IO and timers.
 pub fn runtime() -> Result<tokio::runtime::Runtime, TillError> {
@@ -130,11 +31,12 @@ pub fn run(context: &Context, port: Option<u16>) -> Result<ExitCode, TillError> 
     let vault = open_vault(context, &stdin)?;
     let port = port.unwrap_or(context.settings.gateway.port);
     runtime()?.block_on(async {
-        let hosted = HostedGateway::start(context, vault, port).await?;
+        let hosted =
+            HostedGateway::start(&context.paths, context.clock.clone(), vault, port).await?;
         eprintln!("listening on http://{}", hosted.addr());
         wait_for_stop().await;
         eprintln!("till gateway: stopping");
-        hosted.stop(context).await
+        hosted.stop(&context.paths).await
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -62,7 +62,10 @@ impl GatewayAgentKeys {
         }
         let runtime = runtime()?;
         let second = vault.second_connection()?;
-        let hosted = runtime.block_on(HostedGateway::start_private(&self.context, second))?;
+        let hosted = runtime.block_on(HostedGateway::start_private(
+            self.context.clock.clone(),
+            second,
+        ))?;
         let root = format!("http://{}", hosted.addr());
         self.own = Some(OwnGateway { runtime, hosted });
         Ok(root)
