@@ -10,9 +10,10 @@ cd "$TILL_ROOT"
 OHA_VERSION=1.16.0
 LITELLM_VERSION=1.106.12
 ensure_rust
+ensure_packages libssl-dev pkg-config
 if [ ! -x tools/oha/bin/oha ]; then
-  say "installing oha $OHA_VERSION into tools/oha (plain HTTP only)"
-  cargo install oha --version "$OHA_VERSION" --locked --no-default-features --root tools/oha --quiet
+  say "installing oha $OHA_VERSION into tools/oha (native TLS: it needs a TLS feature to build)"
+  cargo install oha --version "$OHA_VERSION" --locked --no-default-features --features native-tls --root tools/oha --quiet
 fi
 litellm=()
 if [ ! -x tools/litellm/bin/litellm ]; then
