@@ -2,8 +2,12 @@
 //!
 //! Every setting has a default, so the file is optional and may hold only what the user
 //! changed. Unknown keys are refused, so a typo is reported instead of silently ignored.
+//! The window changes the file through [`edit`], which keeps the user's comments.
 
-use serde::Deserialize;
+pub mod edit;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::error::TillError;
 use crate::paths::TillPaths;
@@ -27,6 +31,38 @@ pub struct Settings {
     pub clipboard: ClipboardSettings,
     /// The quick-search window (`[quick_search]`).
     pub quick_search: QuickSearchSettings,
+    /// How the windows look (`[appearance]`).
+    pub appearance: AppearanceSettings,
+}
+
+/// Light or dark, or whatever the desktop prefers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Theme {
+    /// Follow the desktop's light or dark preference.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// The word written in `settings.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::Light => "light",
+            Self::Dark => "dark",
+        }
+    }
+}
+
+/// The `[appearance]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppearanceSettings {
+    pub theme: Theme,
 }
 
 /// How long a copied key stays on the clipboard.
@@ -72,6 +108,7 @@ impl Default for Settings {
             verify: VerifySettings::default(),
             clipboard: ClipboardSettings::default(),
             quick_search: QuickSearchSettings::default(),
+            appearance: AppearanceSettings::default(),
         }
     }
 }
@@ -81,20 +118,30 @@ impl Settings {
     /// that names the file, line and column.
     pub fn load(paths: &TillPaths) -> Result<Self, TillError> {
         let path = paths.config_dir.join(FILE_NAME);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self::default())
-            }
-            Err(source) => return Err(TillError::Storage { path, source }),
-        };
-        toml::from_str(&text).map_err(|error| TillError::InvalidInput {
+        Self::parse(&path, &read_text(&path)?)
+    }
+
+    /// Reads settings from `text`; errors name `path`, the line and the column.
+    pub(crate) fn parse(path: &std::path::Path, text: &str) -> Result<Self, TillError> {
+        toml::from_str(text).map_err(|error| TillError::InvalidInput {
             what: format!(
                 "{}: {}",
                 path.display(),
                 error.to_string().trim().replace('\n', " ")
             ),
         })
+    }
+}
+
+/// The settings file's text; a missing file reads as empty.
+pub(crate) fn read_text(path: &std::path::Path) -> Result<String, TillError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(source) => Err(TillError::Storage {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
