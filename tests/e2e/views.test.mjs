@@ -113,6 +113,10 @@ describe("every view, light and dark", () => {
       await (await browser.$$('[data-testid="key-row"]'))[2].click(); // OpenAI prod
       await $("key-detail").waitForDisplayed();
       await check(`key detail (${theme})`, `82-detail-${theme}.png`);
+      const fold = browser.$('button[aria-label="Collapse the sidebar"]');
+      await fold.click();
+      await shot(`82-detail-folded-${theme}.png`);
+      await browser.$('button[aria-label="Expand the sidebar"]').click();
       await $("key-menu").click();
       await $("edit").waitForDisplayed();
       await check(`key menu (${theme})`, `82-detail-menu-${theme}.png`);

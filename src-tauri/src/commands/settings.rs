@@ -25,7 +25,10 @@ pub fn settings_page(state: State<'_, AppState>) -> CommandResult<SettingsPage> 
 
 /// Checks and saves the form; the theme applies at once, the rest when Till next starts.
 #[tauri::command]
-pub fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> CommandResult<SettingsPage> {
+pub fn save_settings(
+    state: State<'_, AppState>,
+    form: SettingsForm,
+) -> CommandResult<SettingsPage> {
     state.touch();
     edit::save(&state.paths, form)?;
     settings_page(state)
