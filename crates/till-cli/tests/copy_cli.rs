@@ -193,7 +193,11 @@ fn a_broader_key_needs_consent_and_is_logged_as_over_privileged() {
     );
 
     let none = home.with_password(&["copy", "--scope", "stripe:charges:read"], "");
-    assert_eq!(none.status.code(), Some(1));
+    assert_eq!(
+        none.status.code(),
+        Some(14),
+        "invalid_input: nothing covers the request"
+    );
     assert!(
         stderr(&none).contains("no active Stripe key covers stripe:charges:read"),
         "{}",
