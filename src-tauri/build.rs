@@ -48,6 +48,9 @@ const COMMANDS: &[&str] = &[
     "search_keys",
     "key_audit_history",
     "rotation_runbook",
+    "settings_page",
+    "save_settings",
+    "theme_choice",
 ];
 
 fn main() {

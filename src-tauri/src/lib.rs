@@ -88,6 +88,9 @@ pub fn run() -> Result<i32, StartupError> {
             commands::training::team_report_markdown,
             commands::quick::hide_quick_window,
             commands::quick::open_till,
+            commands::settings::settings_page,
+            commands::settings::save_settings,
+            commands::settings::theme_choice,
         ])
         .setup(|app| {
             tray::create(app.handle())?;

@@ -129,6 +129,7 @@ describe("the vault in the window", () => {
   it("edits a key and replaces its value, keeping the old one for a rollback", async () => {
     const rows = await browser.$$('[data-testid="key-row"]');
     await rows[0].click(); // GitHub CI
+    await $("key-menu").click(); // edit and delete live in the detail's menu
     await $("edit").click();
     await $("edit-owner").setValue("platform team");
     await $("edit-value").setValue(GITHUB_NEW);
@@ -180,6 +181,7 @@ describe("the vault in the window", () => {
   });
 
   it("changes the master password only with the current one", async () => {
+    await $("tab-settings").click();
     await $("change-password").click();
     await $("current-password").setValue("a wrong guess");
     await $("new-password").setValue(NEW_PASSWORD);

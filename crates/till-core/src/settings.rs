@@ -2,8 +2,12 @@
 //!
 //! Every setting has a default, so the file is optional and may hold only what the user
 //! changed. Unknown keys are refused, so a typo is reported instead of silently ignored.
+//! The window changes the file through [`edit`], which keeps the user's comments.
 
-use serde::Deserialize;
+pub mod edit;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 pub use crate::agents::limits::RunSettings;
 use crate::error::TillError;
@@ -32,6 +36,38 @@ pub struct Settings {
     pub gateway: GatewaySettings,
     /// `till run`'s default caps on agent keys (`[run]`): never unlimited.
     pub run: RunSettings,
+    /// How the windows look (`[appearance]`).
+    pub appearance: AppearanceSettings,
+}
+
+/// Light or dark, or whatever the desktop prefers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Theme {
+    /// Follow the desktop's light or dark preference.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// The word written in `settings.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::Light => "light",
+            Self::Dark => "dark",
+        }
+    }
+}
+
+/// The `[appearance]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppearanceSettings {
+    pub theme: Theme,
 }
 
 /// The agent gateway: where it listens, so agents configured once keep working.
@@ -98,6 +134,7 @@ impl Default for Settings {
             quick_search: QuickSearchSettings::default(),
             gateway: GatewaySettings::default(),
             run: RunSettings::default(),
+            appearance: AppearanceSettings::default(),
         }
     }
 }
@@ -107,20 +144,30 @@ impl Settings {
     /// that names the file, line and column.
     pub fn load(paths: &TillPaths) -> Result<Self, TillError> {
         let path = paths.config_dir.join(FILE_NAME);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self::default())
-            }
-            Err(source) => return Err(TillError::Storage { path, source }),
-        };
-        toml::from_str(&text).map_err(|error| TillError::InvalidInput {
+        Self::parse(&path, &read_text(&path)?)
+    }
+
+    /// Reads settings from `text`; errors name `path`, the line and the column.
+    pub(crate) fn parse(path: &std::path::Path, text: &str) -> Result<Self, TillError> {
+        toml::from_str(text).map_err(|error| TillError::InvalidInput {
             what: format!(
                 "{}: {}",
                 path.display(),
                 error.to_string().trim().replace('\n', " ")
             ),
         })
+    }
+}
+
+/// The settings file's text; a missing file reads as empty.
+pub(crate) fn read_text(path: &std::path::Path) -> Result<String, TillError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(source) => Err(TillError::Storage {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 

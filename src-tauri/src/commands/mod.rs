@@ -6,6 +6,7 @@ pub mod app;
 pub mod copying;
 pub mod quick;
 pub mod reminders;
+pub mod settings;
 pub mod training;
 pub mod vault;
 pub mod window;

@@ -145,6 +145,12 @@ impl Vault {
         })
     }
 
+    /// Whether the OS keyring opens this vault at login; otherwise it always asks for
+    /// the master password.
+    pub fn opens_at_login(&self) -> Result<bool, TillError> {
+        self.store.opens_at_login()
+    }
+
     /// This vault's id (names its keyring entry).
     pub fn id(&self) -> &str {
         self.store.vault_id()

@@ -23,6 +23,9 @@ import type { RotationAction } from "./bindings/RotationAction";
 import type { RotationStep } from "./bindings/RotationStep";
 import type { Route } from "./bindings/Route";
 import type { Runbook } from "./bindings/Runbook";
+import type { SettingsForm } from "./bindings/SettingsForm";
+import type { SettingsPage } from "./bindings/SettingsPage";
+import type { ThemeChoice } from "./bindings/ThemeChoice";
 import type { Walkthrough } from "./bindings/Walkthrough";
 import { toIpcError } from "./errors";
 
@@ -122,3 +125,10 @@ export const saveOnboarding = (onboarding: Onboarding) =>
   call<void>("save_onboarding", { onboarding });
 export const teamReportMarkdown = (builtin: boolean) =>
   call<string | null>("team_report_markdown", { builtin });
+
+/** The Settings page: the form as `settings.toml` holds it, and whether a restart is due. */
+export const settingsPage = () => call<SettingsPage>("settings_page");
+/** Core checks the form and writes it back to `settings.toml`, keeping its comments. */
+export const saveSettings = (form: SettingsForm) => call<SettingsPage>("save_settings", { form });
+/** The saved theme and the desktop's dark preference, for the calling window. */
+export const themeChoice = () => call<ThemeChoice>("theme_choice");

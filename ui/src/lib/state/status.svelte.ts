@@ -10,7 +10,9 @@ type StatusView =
 export const statusView = $state<{ current: StatusView }>({ current: { kind: "loading" } });
 
 export async function loadStatus(fetch: () => Promise<AppStatus> = appStatus): Promise<void> {
-  statusView.current = { kind: "loading" };
+  // A reload (the window regained focus) keeps showing what is there until the answer
+  // comes, so the open view is not torn down and rebuilt.
+  if (statusView.current.kind !== "ready") statusView.current = { kind: "loading" };
   try {
     statusView.current = { kind: "ready", status: await fetch() };
   } catch (thrown) {

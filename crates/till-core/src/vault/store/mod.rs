@@ -287,6 +287,11 @@ impl Store {
         })
     }
 
+    /// Whether the OS keyring opens this vault at login (else it always asks).
+    pub fn opens_at_login(&self) -> Result<bool, TillError> {
+        wraps::has_keyring_wrap(&self.conn, &self.path)
+    }
+
     /// This vault's id (names its keyring entry).
     pub fn vault_id(&self) -> &str {
         &self.vault_id

@@ -139,6 +139,16 @@ impl Wraps {
     }
 }
 
+/// Whether the vault has a keyring wrap, i.e. opens at login without the password.
+pub(super) fn has_keyring_wrap(conn: &Connection, path: &Path) -> Result<bool, TillError> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM wraps WHERE kind = ?1)",
+        [WRAP_KEYRING],
+        |r| r.get(0),
+    )
+    .map_err(|e| db_error(path, e))
+}
+
 /// A stored wrap: KDF parameters (JSON) and salt for password wraps, and the sealed key.
 type WrapRow = (Option<String>, Option<Vec<u8>>, Vec<u8>);
 
