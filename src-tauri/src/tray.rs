@@ -4,7 +4,9 @@
 //! the keys past a deadline, and a click opens that key. While locked the tray knows only
 //! how many keys are due (from the vault's plaintext due times), never which. "Copy key"
 //! lists pinned keys, recent copies and saved purposes, as core's `shortlist` orders and
-//! labels them. The menu is rebuilt whenever the scheduler looks again, so it always matches the vault.
+//! labels them. "Agents (N active)" lists active agent keys with their spend (core's
+//! `agents::menu`) and "Stop all agents"; with agents active, Quit asks first. The menu is
+//! rebuilt whenever the scheduler or the agent watcher looks again, so it always matches the vault.
 
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, Submenu};
