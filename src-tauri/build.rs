@@ -51,6 +51,16 @@ const COMMANDS: &[&str] = &[
     "settings_page",
     "save_settings",
     "theme_choice",
+    "agent_overview",
+    "mint_agent_key",
+    "copy_agent_token",
+    "forget_agent_token",
+    "revoke_agent_key",
+    "stop_all_agents",
+    "agent_usage_log",
+    "agent_usage_csv",
+    "agent_models",
+    "take_agent_route",
 ];
 
 fn main() {

@@ -24,6 +24,26 @@ pub struct Copied {
     pub clear_after_seconds: u32,
 }
 
+/// Puts a secret on the clipboard (marked as a password) and clears it after the
+/// configured time if it is still there and no newer copy replaced it; returns the time.
+pub fn put_and_clear_later(
+    app: &AppHandle,
+    value: &secrecy::SecretString,
+) -> Result<u32, IpcError> {
+    let state = app.state::<AppState>();
+    let generation = state.clipboard.put(value).map_err(IpcError::from)?;
+    let seconds = state.settings.clipboard.clear_after_seconds.clamp(1, 3600);
+    let handle = app.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(u64::from(seconds)));
+        handle
+            .state::<AppState>()
+            .clipboard
+            .clear_if_latest(generation);
+    });
+    Ok(seconds)
+}
+
 /// Plans a copy without touching any value.
 pub fn plan(state: &AppState, request: &CopyRequest) -> Result<CopyPlan, IpcError> {
     state.with_vault(|vault| vault.copies().plan(request))
@@ -42,17 +62,8 @@ pub fn copy(
         let value = vault.values().for_copy(&plan, allow_broader)?;
         Ok((plan, value))
     })?;
-    let generation = state.clipboard.put(&value).map_err(IpcError::from)?;
+    let seconds = put_and_clear_later(app, &value)?;
     drop(value);
-    let seconds = state.settings.clipboard.clear_after_seconds.clamp(1, 3600);
-    let handle = app.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(u64::from(seconds)));
-        handle
-            .state::<AppState>()
-            .clipboard
-            .clear_if_latest(generation);
-    });
     tracing::info!(broader = plan.broader, "copied a key to the clipboard");
     Ok(Copied {
         key_name: plan.key_name,

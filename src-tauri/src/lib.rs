@@ -5,6 +5,7 @@
 //! window (and with it the web engine's processes) exists only while it is open.
 #![forbid(unsafe_code)]
 
+mod agents;
 mod browser;
 mod clipboard;
 mod commands;
@@ -41,6 +42,7 @@ pub fn run() -> Result<i32, StartupError> {
         }))
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .manage(state)
+        .manage(agents::AgentsHost::default())
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
             commands::window::close_main_window,
@@ -91,12 +93,23 @@ pub fn run() -> Result<i32, StartupError> {
             commands::settings::settings_page,
             commands::settings::save_settings,
             commands::settings::theme_choice,
+            commands::agents::agent_overview,
+            commands::agents::mint_agent_key,
+            commands::agents::copy_agent_token,
+            commands::agents::forget_agent_token,
+            commands::agents::revoke_agent_key,
+            commands::agents::stop_all_agents,
+            commands::agents::agent_usage_log,
+            commands::agents::agent_usage_csv,
+            commands::agents::agent_models,
+            commands::agents::take_agent_route,
         ])
         .setup(|app| {
             tray::create(app.handle())?;
             lifecycle::unlock_with_keyring_in_background(app.handle().clone());
             lifecycle::start_idle_lock(app.handle().clone());
             scheduler::start(app.handle().clone());
+            agents::start(app.handle().clone());
             quick::register_shortcut(app.handle());
             quick::prewarm(app.handle());
             if std::env::args().any(|arg| arg == "--open") {
@@ -114,6 +127,7 @@ pub fn run() -> Result<i32, StartupError> {
             code: None, api, ..
         } => api.prevent_exit(),
         RunEvent::Exit => {
+            agents::stop(app);
             app.state::<state::AppState>().lock();
         }
         _ => {}

@@ -27,6 +27,8 @@ mod action {
     pub const AUDITED: &str = "audited";
     pub const SNOOZE: &str = "snooze";
     pub const COPY_ANYWAY: &str = "copy_anyway";
+    pub const RAISE_CAP: &str = "raise_cap";
+    pub const REVOKE: &str = "revoke";
 }
 
 /// How long "Snooze" holds a key's reminders.
@@ -113,6 +115,53 @@ fn show(notification: &mut Notification, on_action: impl FnOnce(&str) + Send + '
             false
         }
     }
+}
+
+/// Raises one agent alert: what was seen, in numbers, with **Revoke** and **Open** (and
+/// **Raise cap…** for a cap). Quiet hours do not hold it: an agent spends meanwhile. The
+/// grant's label is shown only while the vault is unlocked. Returns whether it showed.
+pub fn agent_alert(app: &AppHandle, alert: &till_core::agents::alerts::Alert, named: bool) -> bool {
+    let mut notification = Notification::new();
+    notification
+        .summary(&alert.summary(named))
+        .body(&alert.body())
+        .action(action::OPEN, "Open");
+    if alert.offers_raise() {
+        notification.action(action::RAISE_CAP, "Raise cap…");
+    }
+    notification.action(action::REVOKE, "Revoke");
+    notification.urgency(if alert.is_exhausted() {
+        Urgency::Critical
+    } else {
+        Urgency::Normal
+    });
+    let app = app.clone();
+    let grant_id = alert.grant_id.clone();
+    show(&mut notification, move |id| match id {
+        action::REVOKE => match crate::agents::revoke(&app, &grant_id) {
+            Ok(_) => tracing::info!("agent key revoked from its alert"),
+            Err(error) => {
+                tracing::warn!(code = ?error.code(), "could not revoke the agent key");
+                crate::agents::show(&app, Some(&grant_id));
+            }
+        },
+        action::OPEN | action::RAISE_CAP => crate::agents::show(&app, Some(&grant_id)),
+        _ => {}
+    })
+}
+
+/// Says what "Stop all agents" did.
+pub fn agents_stopped(count: usize) {
+    let mut notification = Notification::new();
+    notification
+        .summary("Agents stopped")
+        .body(&match count {
+            0 => "No agent key was active.".to_owned(),
+            1 => "1 agent key revoked: its next request is refused.".to_owned(),
+            n => format!("{n} agent keys revoked: their next requests are refused."),
+        })
+        .urgency(Urgency::Low);
+    show(&mut notification, |_| {});
 }
 
 /// Says what a copy from the tray did: which key and why, and when it clears.

@@ -4,17 +4,21 @@
 //! the keys past a deadline, and a click opens that key. While locked the tray knows only
 //! how many keys are due (from the vault's plaintext due times), never which. "Copy key"
 //! lists pinned keys, recent copies and saved purposes, as core's `shortlist` orders and
-//! labels them. The menu is rebuilt whenever the scheduler looks again, so it always matches the vault.
+//! labels them. "Agents (N active)" lists active agent keys with their spend (core's
+//! `agents::menu`) and "Stop all agents"; with agents active, Quit asks first. The menu is
+//! rebuilt whenever the scheduler or the agent watcher looks again, so it always matches the vault.
 
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
+use till_core::agents::menu::{self as agents_menu, AgentsMenu};
 use till_core::reminders::{DueItem, DueState};
 use till_core::shortlist;
 use till_core::vault::CopyRequest;
 use till_core::VaultState;
 
+use crate::agents::{self, AgentsHost};
 use crate::copying;
 use crate::notifications;
 use crate::route::Route;
@@ -35,6 +39,7 @@ mod item {
     pub const DUE_KEY: &str = "due-key:";
     // Copy entries' ids come from core (`shortlist::COPY_KEY_ID`, `COPY_PURPOSE_ID`).
     pub const COPY_NONE: &str = "copy-none";
+    pub const QUIT_NOTE: &str = "quit-note";
 }
 
 /// What the tray icon shows at a glance.
@@ -68,10 +73,12 @@ struct TrayView {
     due_count: usize,
     upcoming: usize,
     copy: CopyMenu,
+    /// "Agents (N active)": core's entries for the active agent keys.
+    agents: AgentsMenu,
 }
 
 impl TrayView {
-    fn gather(state: &AppState) -> Self {
+    fn gather(state: &AppState, host: &AgentsHost) -> Self {
         let vault = state.status().vault;
         let mut copy = CopyMenu::default();
         let (due, due_count, upcoming) = match (vault, state.due_summary()) {
@@ -103,6 +110,7 @@ impl TrayView {
             due_count,
             upcoming,
             copy,
+            agents: host.menu(vault == VaultState::Unlocked),
         }
     }
 
@@ -115,13 +123,20 @@ impl TrayView {
             .iter()
             .map(|e| format!("{}={}", e.id, e.label))
             .collect();
+        let agents: Vec<String> = self
+            .agents
+            .entries
+            .iter()
+            .map(|e| format!("{}={}", e.id, e.label))
+            .collect();
         format!(
-            "{:?}|{}|{}|{}|{}",
+            "{:?}|{}|{}|{}|{}|{}",
             self.vault,
             self.due_count,
             self.upcoming,
             names.join("\n"),
-            copy.join("\n")
+            copy.join("\n"),
+            agents.join("\n")
         )
     }
 
@@ -202,7 +217,28 @@ impl TrayView {
         let open = MenuItem::with_id(app, item::OPEN, "Open Till", true, None::<&str>)?;
         let unlocked = self.vault == VaultState::Unlocked;
         let lock = MenuItem::with_id(app, item::LOCK, "Lock", unlocked, None::<&str>)?;
-        let quit = MenuItem::with_id(app, item::QUIT, "Quit", true, None::<&str>)?;
+        let agents = Submenu::with_items(
+            app,
+            self.agents.title.as_str(),
+            true,
+            &as_refs(
+                &self
+                    .agents
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        MenuItem::with_id(
+                            app,
+                            e.id.as_str(),
+                            e.label.as_str(),
+                            e.enabled,
+                            None::<&str>,
+                        )
+                    })
+                    .collect::<tauri::Result<Vec<_>>>()?,
+            ),
+        )?;
+        let quit = self.quit_item(app)?;
         let copy = Submenu::with_items(app, "Copy key", true, &as_refs(&self.copy_entries(app)?))?;
         let due = Submenu::with_items(
             app,
@@ -210,7 +246,39 @@ impl TrayView {
             true,
             &as_refs(&self.due_entries(app)?),
         )?;
-        Menu::with_items(app, &[&open, &copy, &due, &lock, &quit])
+        Menu::with_items(app, &[&open, &copy, &due, &agents, &lock, quit.as_ref()])
+    }
+
+    /// "Quit", or with active agent keys a "Quit…" that says first that quitting stops
+    /// the gateway (and so every agent using it), then confirms.
+    fn quit_item(&self, app: &AppHandle) -> tauri::Result<Box<dyn IsMenuItem<Wry>>> {
+        if self.agents.active == 0 {
+            return Ok(Box::new(MenuItem::with_id(
+                app,
+                item::QUIT,
+                "Quit",
+                true,
+                None::<&str>,
+            )?));
+        }
+        let warning = match self.agents.active {
+            1 => "1 agent key is active: quitting stops the gateway it uses".to_owned(),
+            n => format!("{n} agent keys are active: quitting stops the gateway they use"),
+        };
+        let note = MenuItem::with_id(app, item::QUIT_NOTE, warning, false, None::<&str>)?;
+        let confirm = MenuItem::with_id(
+            app,
+            item::QUIT,
+            "Quit and stop the gateway",
+            true,
+            None::<&str>,
+        )?;
+        Ok(Box::new(Submenu::with_items(
+            app,
+            "Quit…",
+            true,
+            &[&note, &confirm],
+        )?))
     }
 
     /// Hands the icon, tooltip and a new menu to the tray.
@@ -235,7 +303,7 @@ const SETTLE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Builds the tray icon with its menu.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
-    let view = TrayView::gather(&app.state::<AppState>());
+    let view = TrayView::gather(&app.state::<AppState>(), &app.state::<AgentsHost>());
     app.manage(ShownMenu(std::sync::Mutex::new(view.menu_signature())));
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(view.look.icon()?)
@@ -259,7 +327,7 @@ pub fn refresh(app: &AppHandle) {
 }
 
 fn refresh_now(app: &AppHandle, settling: bool) {
-    let view = TrayView::gather(&app.state::<AppState>());
+    let view = TrayView::gather(&app.state::<AppState>(), &app.state::<AgentsHost>());
     let (Some(tray), Some(shown)) = (app.tray_by_id(TRAY_ID), app.try_state::<ShownMenu>()) else {
         return;
     };
@@ -300,10 +368,22 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
             app.exit(0);
         }
         item::DUE_ALL => windows::show_at(app, Route::Due),
+        agents_menu::STOP_ALL_ID => {
+            let app = app.clone();
+            std::thread::spawn(move || match agents::revoke_all(&app) {
+                Ok(count) => {
+                    tracing::info!(count, "stopped all agents from the tray");
+                    notifications::agents_stopped(count);
+                }
+                Err(error) => tracing::warn!(code = ?error.code(), "could not stop the agents"),
+            });
+        }
         other => {
             if let Some(name) = other.strip_prefix(item::DUE_KEY) {
                 let name = name.to_owned();
                 windows::show_at(app, Route::Key { name, panel: None });
+            } else if other.starts_with(agents_menu::AGENT_ID) {
+                agents::show(app, agents_menu::grant_for(other));
             } else if let Some(request) = shortlist::copy_request_for(other) {
                 copy_from_tray(app, request);
             } else {

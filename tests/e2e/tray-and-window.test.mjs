@@ -58,12 +58,13 @@ describe("Till in the tray", () => {
     await till?.stop();
   });
 
-  it("starts to the tray with Open Till, Copy, Due, a disabled Lock and Quit, and no window", () => {
+  it("starts to the tray with Open Till, Copy, Due, Agents, a disabled Lock and Quit, and no window", () => {
     const menu = trayMenu(item).map(({ label, enabled }) => ({ label, enabled }));
     assert.deepEqual(menu, [
       { label: "Open Till", enabled: true },
       { label: "Copy key", enabled: true },
       { label: "Due (0)", enabled: true },
+      { label: "Agents (0 active)", enabled: true },
       { label: "Lock", enabled: false },
       { label: "Quit", enabled: true },
     ]);

@@ -9,6 +9,7 @@ pub mod edit;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use crate::agents::alerts::AlertSettings;
 pub use crate::agents::limits::RunSettings;
 use crate::error::TillError;
 use crate::paths::TillPaths;
@@ -36,6 +37,8 @@ pub struct Settings {
     pub gateway: GatewaySettings,
     /// `till run`'s default caps on agent keys (`[run]`): never unlimited.
     pub run: RunSettings,
+    /// When agent keys raise alerts (`[agents]`): cap stages and anomaly thresholds.
+    pub agents: AlertSettings,
     /// How the windows look (`[appearance]`).
     pub appearance: AppearanceSettings,
 }
@@ -135,6 +138,7 @@ impl Default for Settings {
             gateway: GatewaySettings::default(),
             run: RunSettings::default(),
             appearance: AppearanceSettings::default(),
+            agents: AlertSettings::default(),
         }
     }
 }
@@ -218,7 +222,7 @@ mod tests {
             "[reminders]\nlead_days = 3\nquiet_hours = \"22:00-07:00\"\n\
              [reminders.environments.prod]\naudit_every_days = 30\n\
              [verify]\nbase_urls = { openai = \"http://127.0.0.1:9/openai\" }\n\
-             [run]\nmax_calls = 20\n",
+             [run]\nmax_calls = 20\n[agents]\nwarn_percent = 75\n",
         ));
         let settings = Settings::load(&paths).unwrap();
         assert_eq!(settings.reminders.all.lead_days, Some(3));
@@ -230,5 +234,7 @@ mod tests {
         assert_eq!(settings.verify.base_urls.len(), 1);
         assert_eq!(settings.run.max_calls, 20);
         assert_eq!(settings.run.ttl, RunSettings::default().ttl);
+        assert_eq!(settings.agents.warn_percent, 75);
+        assert_eq!(settings.agents.burst_factor, 5);
     }
 }

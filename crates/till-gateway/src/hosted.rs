@@ -90,6 +90,13 @@ impl HostedGateway {
         Ok(Self { running, store })
     }
 
+    /// Runs `action` on the gateway's own vault connection. The desktop app reads its
+    /// agents' spend and revokes through it, even while the app's own vault is locked
+    /// (the gateway keeps serving active grants then).
+    pub fn with_vault<T>(&self, action: impl FnOnce(&mut till_core::vault::Vault) -> T) -> T {
+        self.store.with_vault(action)
+    }
+
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         self.running.addr()

@@ -2,6 +2,7 @@
 //! and granted per window in `capabilities/*.json`; nothing else is reachable
 //! (`tests/command_list.rs` checks that these lists agree).
 
+pub mod agents;
 pub mod app;
 pub mod copying;
 pub mod quick;

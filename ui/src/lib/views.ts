@@ -1,4 +1,5 @@
 import {
+  Bot,
   CalendarClock,
   ClipboardCopy,
   GraduationCap,
@@ -10,6 +11,7 @@ import {
 // component); the sidebar, the Alt+number shortcuts and the ? overlay follow.
 import type { Component } from "svelte";
 import type { IconNode } from "lucide";
+import AgentsView from "./components/agents/AgentsView.svelte";
 import CopyPanel from "./components/copy/CopyPanel.svelte";
 import DueView from "./components/reminders/DueView.svelte";
 import SettingsView from "./components/settings/SettingsView.svelte";
@@ -17,7 +19,7 @@ import TrainingView from "./components/training/TrainingView.svelte";
 import AuditLogView from "./components/vault/AuditLogView.svelte";
 import KeysView from "./components/vault/KeysView.svelte";
 
-export type ViewId = "keys" | "due" | "copy" | "training" | "log" | "settings";
+export type ViewId = "keys" | "due" | "agents" | "copy" | "training" | "log" | "settings";
 
 export interface View {
   id: ViewId;
@@ -32,6 +34,7 @@ export const VIEWS: View[] = [
   { id: "keys", label: "Keys", icon: KeyRound, component: KeysView },
   { id: "due", label: "Due", icon: CalendarClock, component: DueView, counted: true },
   { id: "copy", label: "Copy for a task", icon: ClipboardCopy, component: CopyPanel },
+  { id: "agents", label: "Agents", icon: Bot, component: AgentsView, counted: true },
   { id: "training", label: "Training", icon: GraduationCap, component: TrainingView },
   { id: "log", label: "Audit log", icon: ScrollText, component: AuditLogView },
   { id: "settings", label: "Settings", icon: SettingsIcon, component: SettingsView },

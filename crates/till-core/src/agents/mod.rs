@@ -6,10 +6,13 @@
 //! The token is shown once; only its keyed hash is stored. Prices come from a catalog
 //! kept as data, so a dollar cap is only accepted where Till knows the price.
 
+pub mod alerts;
 pub mod grant;
 pub mod hosting;
 pub mod limits;
+pub mod menu;
 pub mod pricing;
+pub mod snippets;
 pub mod token;
 pub mod usage;
 

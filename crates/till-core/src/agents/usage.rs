@@ -64,3 +64,60 @@ pub enum GrantEvent {
     Exhausted { at: DateTime<Utc> },
     Expired { at: DateTime<Utc> },
 }
+
+/// The request log as CSV (time, model, endpoint, tokens, cost, status, latency): what
+/// the window exports. Numbers and model names only; models are quoted if they need it.
+pub fn ledger_csv(records: &[UsageRecord]) -> String {
+    let mut out = String::from(
+        "time,model,endpoint,input_tokens,output_tokens,cost_usd,status,latency_ms,estimated\n",
+    );
+    for r in records {
+        let model = if r.model.contains([',', '"', '\n']) {
+            format!("\"{}\"", r.model.replace('"', "\"\""))
+        } else {
+            r.model.clone()
+        };
+        out.push_str(&format!(
+            "{},{model},{},{},{},{:.6},{},{},{}\n",
+            r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            r.endpoint.id(),
+            r.input_tokens,
+            r.output_tokens,
+            r.micro_usd as f64 / 1e6,
+            r.status,
+            r.latency_ms,
+            r.estimated
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csv_has_a_header_and_one_line_per_request() {
+        let record = UsageRecord {
+            grant_id: "g_1".into(),
+            at: "2026-03-01T12:00:00Z".parse().unwrap(),
+            provider: Provider::OpenAi,
+            endpoint: EndpointFamily::Chat,
+            model: "gpt,odd".into(),
+            input_tokens: 10,
+            output_tokens: 5,
+            micro_usd: 1_234,
+            status: 200,
+            latency_ms: 42,
+            estimated: false,
+        };
+        let csv = ledger_csv(&[record]);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            lines[1],
+            "2026-03-01T12:00:00.000Z,\"gpt,odd\",chat,10,5,0.001234,200,42,false"
+        );
+    }
+}

@@ -10,6 +10,7 @@
 //! [`Vault::rotation`], [`Vault::grants`] (agent keys) and [`Vault::training`]. Every change is one SQLite transaction
 //! that also appends its audit entry, so an acknowledged action is durable and audited.
 
+mod agent_watch;
 mod copy;
 mod fingerprints;
 mod grants;
@@ -36,6 +37,7 @@ use crate::reminders::{DueItem, ReminderSettings};
 use crate::settings::Settings;
 use crate::status::VAULT_FILE_NAME;
 
+pub use agent_watch::{AgentLook, AgentWatch};
 pub use copy::{Copies, CopyPlan, CopyRequest, Purpose};
 pub use fingerprints::{Fingerprinter, KeyRef};
 pub use grants::{describe_limits, GrantView, Grants, Minted, NewGrant};
@@ -273,6 +275,14 @@ impl Vault {
     /// Agent keys: grants on the vault's keys, and their usage ledger.
     pub fn grants(&mut self) -> Grants<'_> {
         Grants {
+            store: &mut self.store,
+            inventory: &self.inventory,
+        }
+    }
+
+    /// What the tray and the agent alerts watch, and the alert ledger.
+    pub fn agent_watch(&mut self) -> AgentWatch<'_> {
+        AgentWatch {
             store: &mut self.store,
             inventory: &self.inventory,
         }

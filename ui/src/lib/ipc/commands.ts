@@ -1,5 +1,8 @@
 // Typed wrappers over Tauri's invoke: one function per Rust command, errors as IpcError.
 import { invoke } from "@tauri-apps/api/core";
+import type { AgentCall } from "./bindings/AgentCall";
+import type { AgentKey } from "./bindings/AgentKey";
+import type { AgentsOverview } from "./bindings/AgentsOverview";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { AuditReview } from "./bindings/AuditReview";
@@ -13,6 +16,8 @@ import type { KeyChanges } from "./bindings/KeyChanges";
 import type { KeyInput } from "./bindings/KeyInput";
 import type { KeyView } from "./bindings/KeyView";
 import type { LessonView } from "./bindings/LessonView";
+import type { MintInput } from "./bindings/MintInput";
+import type { MintedAgent } from "./bindings/MintedAgent";
 import type { Onboarding } from "./bindings/Onboarding";
 import type { PreviewView } from "./bindings/PreviewView";
 import type { Provider } from "./bindings/Provider";
@@ -132,3 +137,22 @@ export const settingsPage = () => call<SettingsPage>("settings_page");
 export const saveSettings = (form: SettingsForm) => call<SettingsPage>("save_settings", { form });
 /** The saved theme and the desktop's dark preference, for the calling window. */
 export const themeChoice = () => call<ThemeChoice>("theme_choice");
+/** The gateway, every agent key and the charts' daily numbers. */
+export const agentOverview = () => call<AgentsOverview>("agent_overview");
+/** Mints an agent key; the token comes back once, for display only. */
+export const mintAgentKey = (input: MintInput) => call<MintedAgent>("mint_agent_key", { input });
+/** Rust copies the just-minted token (Till's clipboard rules); returns seconds until cleared. */
+export const copyAgentToken = (id: string) => call<number>("copy_agent_token", { id });
+/** Drops the token Rust kept for the Copy button (the panel closed). */
+export const forgetAgentToken = () => call<void>("forget_agent_token");
+export const revokeAgentKey = (id: string) => call<AgentKey>("revoke_agent_key", { id });
+export const stopAllAgents = () => call<number>("stop_all_agents");
+export const agentUsageLog = (id: string) => call<AgentCall[]>("agent_usage_log", { id });
+export const agentUsageCsv = (id: string) => call<string>("agent_usage_csv", { id });
+export const agentModels = (key: string) => call<string[]>("agent_models", { key });
+/** An agent key's id to show (`""`: the list), if a tray click or notification asked. */
+export const takeAgentRoute = () => call<string | null>("take_agent_route");
+/** Emitted when agent keys or their spend changed (the list reloads). */
+export const AGENTS_EVENT = "till://agents";
+/** Emitted when the tray or a notification wants the Agents view (`takeAgentRoute`). */
+export const AGENT_ROUTE_EVENT = "till://agent-route";

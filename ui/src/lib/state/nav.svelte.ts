@@ -12,7 +12,19 @@ export const nav = $state<{
   /** Bumped after anything that may change what is due, so the sidebar counts again. */
   changes: number;
   shortcutsOpen: boolean;
-}>({ view: "keys", intent: null, changes: 0, shortcutsOpen: false });
+  /** The agent key the tray or a notification asked for ("" for the list); the Agents
+   * view picks it up and clears it. */
+  agentRoute: string | null;
+  /** Open the Agents view on its mint form (a lesson's closing button). */
+  agentMint: boolean;
+}>({
+  view: "keys",
+  intent: null,
+  changes: 0,
+  shortcutsOpen: false,
+  agentRoute: null,
+  agentMint: false,
+});
 
 export function go(view: ViewId): void {
   nav.view = view;
@@ -50,6 +62,10 @@ export function lessonAction(action: string): void {
       break;
     case "team_check":
       nav.view = "training";
+      break;
+    case "mint_agent_key":
+      nav.agentMint = true;
+      nav.view = "agents";
       break;
     default:
       nav.view = "keys";

@@ -22,6 +22,9 @@ pub enum RecordKind {
     Training,
     /// An agent grant's terms (sealed in the `grants` table, bound to the grant's id).
     Grant,
+    /// The agent-alert ledger: which cap and anomaly alerts were announced (JSON, one
+    /// per vault).
+    AgentAlerts,
 }
 
 impl RecordKind {
@@ -35,6 +38,7 @@ impl RecordKind {
             Self::Purposes => "purposes",
             Self::Training => "training",
             Self::Grant => "grant",
+            Self::AgentAlerts => "agent_alerts",
         }
     }
 }
@@ -53,6 +57,7 @@ mod tests {
             (RecordKind::Purposes, "purposes"),
             (RecordKind::Training, "training"),
             (RecordKind::Grant, "grant"),
+            (RecordKind::AgentAlerts, "agent_alerts"),
         ];
         for (kind, text) in all {
             assert_eq!(kind.as_str(), text);

@@ -309,6 +309,62 @@ impl Store {
         Ok(out)
     }
 
+    /// Every request since `since` (exclusive), for the alert detector: grant, time,
+    /// cost and status only.
+    pub fn calls_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, crate::agents::alerts::Call)>, TillError> {
+        let mut statement = self
+            .conn
+            // `day` is indexed: only today's (and maybe yesterday's) rows are read.
+            .prepare(
+                "SELECT grant_id, at, micro_usd, status FROM usage WHERE day >= ?2 AND at > ?1",
+            )
+            .map_err(|e| db_error(&self.path, e))?;
+        let rows = statement
+            .query_map(
+                params![since.to_rfc3339(), since.date_naive().to_string()],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        count(row, 2)?,
+                        row.get::<_, u16>(3)?,
+                    ))
+                },
+            )
+            .map_err(|e| db_error(&self.path, e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (grant_id, at, micro_usd, status) = row.map_err(|e| db_error(&self.path, e))?;
+            let Some(at) = time(Some(at)) else { continue };
+            out.push((
+                grant_id,
+                crate::agents::alerts::Call {
+                    at,
+                    micro_usd,
+                    status,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    /// A cheap fingerprint of the agent tables: it changes whenever a request is recorded
+    /// or a grant is minted or changes state (by any process), so a poller can skip work.
+    pub fn agents_signature(&self) -> Result<String, TillError> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT COALESCE(MAX(seq), 0) FROM usage) || '|' ||
+                        (SELECT COUNT(*) FROM grants) || '|' ||
+                        (SELECT COALESCE(group_concat(state, ','), '') FROM grants)",
+                [],
+                |row| row.get::<_, String>(0),
+            )
+            .map_err(|e| db_error(&self.path, e))
+    }
+
     /// Spend per grant per day since `since` (inclusive), oldest first.
     pub fn daily_usage(&self, since: NaiveDate) -> Result<Vec<DailyUsage>, TillError> {
         let mut statement = self
@@ -382,8 +438,15 @@ impl Action<'_> {
 
     /// Moves a grant to `state`; returns whether it changed (only an active grant moves).
     pub fn set_grant_state(&self, id: &str, state: GrantState) -> Result<bool, TillError> {
+        // An exhausted grant can still be revoked (a person stopping it for good: its
+        // next request is then refused as unauthorized, not as over its cap).
+        let from = if state == GrantState::Revoked {
+            "state IN ('active', 'exhausted')"
+        } else {
+            "state = 'active'"
+        };
         self.execute(
-            "UPDATE grants SET state = ?2 WHERE id = ?1 AND state = 'active'",
+            &format!("UPDATE grants SET state = ?2 WHERE id = ?1 AND {from}"),
             params![id, state_str(state)],
         )
         .map(|changed| changed > 0)

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { spendBars, spendPerDay, totalsPerDay, usd } from "./agents";
+import type { AgentKey } from "./ipc/bindings/AgentKey";
+
+const key = (used: number, cap: number | null, calls = 0, callCap: number | null = null) =>
+  ({
+    id: "g_1",
+    label: "bot",
+    used: { micro_usd: used, calls, tokens: 0 },
+    caps: { micro_usd: cap, calls: callCap, tokens: null },
+  }) as unknown as AgentKey;
+
+describe("agents helpers", () => {
+  it("formats micro-dollars", () => {
+    expect(usd(4200)).toBe("$0.0042");
+    expect(usd(12_340_000)).toBe("$12.34");
+  });
+
+  it("draws one bar per cap, capped at full", () => {
+    expect(spendBars(key(400_000, 500_000))).toEqual([
+      { what: "dollars", used: "$0.4000", cap: "$0.5000", fraction: 0.8 },
+    ]);
+    expect(spendBars(key(0, null, 12, 10))[0]?.fraction).toBe(1);
+    expect(spendBars(key(5, null))).toEqual([]);
+  });
+
+  it("fills missing days and splits spend per key", () => {
+    const days = [
+      { day: "2026-03-01", grant_id: "a", calls: 2, refused: 1, tokens: 3000, micro_usd: 1e6 },
+      { day: "2026-03-03", grant_id: "b", calls: 1, refused: 0, tokens: 1000, micro_usd: 5e5 },
+    ];
+    const spend = spendPerDay(days, { a: "alpha" });
+    expect(spend.x.length).toBe(7); // at least a week
+    spend.ys.forEach((y) => (y.values = y.values.slice(4)));
+    expect(spend.ys.map((s) => s.label)).toEqual(["alpha", "b"]);
+    expect(spend.ys[0]?.values).toEqual([1, 0, 0]);
+    const totals = totalsPerDay(days);
+    totals.ys.forEach((y) => (y.values = y.values.slice(4)));
+    expect(totals.ys[0]?.values).toEqual([2, 0, 1]);
+    expect(totals.ys[2]?.values).toEqual([1, 0, 0]);
+  });
+});

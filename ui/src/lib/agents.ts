@@ -1,0 +1,89 @@
+// Pure helpers of the Agents view: money, spend bars and chart series.
+import type { AgentDay } from "./ipc/bindings/AgentDay";
+import type { AgentKey } from "./ipc/bindings/AgentKey";
+
+/** Micro-dollars as dollars: "$0.0042" below a dollar, "$12.34" above. */
+export function usd(micro: number): string {
+  const dollars = micro / 1e6;
+  return micro < 1e6 ? `$${dollars.toFixed(4)}` : `$${dollars.toFixed(2)}`;
+}
+
+export type Bar = { what: string; used: string; cap: string; fraction: number };
+
+/** One bar per cap the key has: how much of it is spent (0–1). */
+export function spendBars(key: AgentKey): Bar[] {
+  const bars: Bar[] = [];
+  const { used, caps } = key;
+  if (caps.micro_usd) {
+    bars.push({
+      what: "dollars",
+      used: usd(used.micro_usd ?? 0),
+      cap: usd(caps.micro_usd),
+      fraction: Math.min(1, (used.micro_usd ?? 0) / caps.micro_usd),
+    });
+  }
+  if (caps.calls) {
+    bars.push({
+      what: "calls",
+      used: String(used.calls ?? 0),
+      cap: String(caps.calls),
+      fraction: Math.min(1, (used.calls ?? 0) / caps.calls),
+    });
+  }
+  if (caps.tokens) {
+    bars.push({
+      what: "tokens",
+      used: String(used.tokens ?? 0),
+      cap: String(caps.tokens),
+      fraction: Math.min(1, (used.tokens ?? 0) / caps.tokens),
+    });
+  }
+  return bars;
+}
+
+export type Series = { x: number[]; ys: { label: string; values: number[] }[] };
+
+/** Every day from the first in `days` (at least a week back) to the last (UTC). */
+function dayAxis(days: AgentDay[]): string[] {
+  const sorted = [...new Set(days.map((d) => d.day))].sort();
+  if (sorted.length === 0) return [];
+  const out: string[] = [];
+  const end = Date.parse(`${sorted[sorted.length - 1]}T00:00:00Z`);
+  const start = Math.min(Date.parse(`${sorted[0]}T00:00:00Z`), end - 6 * 86_400_000);
+  for (let t = start; t <= end; t += 86_400_000) {
+    out.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return out;
+}
+
+/** Spend per day, one series per agent key (dollars), days with no use as 0. */
+export function spendPerDay(days: AgentDay[], labels: Record<string, string>): Series {
+  const axis = dayAxis(days);
+  const ids = [...new Set(days.map((d) => d.grant_id))];
+  return {
+    x: axis.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000),
+    ys: ids.map((id) => ({
+      label: labels[id] ?? id,
+      values: axis.map((day) =>
+        days
+          .filter((d) => d.day === day && d.grant_id === id)
+          .reduce((sum, d) => sum + d.micro_usd / 1e6, 0),
+      ),
+    })),
+  };
+}
+
+/** Calls, tokens (thousands) and refused calls per day, all agent keys together. */
+export function totalsPerDay(days: AgentDay[]): Series {
+  const axis = dayAxis(days);
+  const sum = (day: string, pick: (d: AgentDay) => number) =>
+    days.filter((d) => d.day === day).reduce((s, d) => s + pick(d), 0);
+  return {
+    x: axis.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000),
+    ys: [
+      { label: "calls", values: axis.map((day) => sum(day, (d) => d.calls)) },
+      { label: "tokens (k)", values: axis.map((day) => sum(day, (d) => d.tokens) / 1000) },
+      { label: "refused", values: axis.map((day) => sum(day, (d) => d.refused)) },
+    ],
+  };
+}
