@@ -40,10 +40,15 @@ pub struct DailyUsage {
     #[ts(type = "string")]
     pub day: NaiveDate,
     pub grant_id: String,
+    #[ts(type = "number")]
     pub calls: u64,
+    #[ts(type = "number")]
     pub refused: u64,
+    #[ts(type = "number")]
     pub input_tokens: u64,
+    #[ts(type = "number")]
     pub output_tokens: u64,
+    #[ts(type = "number")]
     pub micro_usd: u64,
 }
 

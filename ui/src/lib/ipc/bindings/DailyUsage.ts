@@ -3,4 +3,4 @@
 /**
  * Spend of one grant on one day (UTC).
  */
-export type DailyUsage = { day: string, grant_id: string, calls: bigint, refused: bigint, input_tokens: bigint, output_tokens: bigint, micro_usd: bigint, };
+export type DailyUsage = { day: string, grant_id: string, calls: number, refused: number, input_tokens: number, output_tokens: number, micro_usd: number, };
