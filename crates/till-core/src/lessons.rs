@@ -23,6 +23,7 @@ pub const ACTIONS: &[&str] = &[
     "open_due",
     "team_check",
     "pin_key",
+    "mint_agent_key",
 ];
 
 /// A source a lesson is grounded in.
