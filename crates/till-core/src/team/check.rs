@@ -28,6 +28,18 @@ pub enum Fix {
     SetExpiry,
     DeclareScopes,
     SetRotationPolicy,
+    /// Cap or revoke its agent keys (the Agents view).
+    CapAgentKeys,
+}
+
+/// What the rules need to know of an active agent key: which key it spends, and whether
+/// it has an expiry and a dollar or call cap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentKeyFacts {
+    pub key_id: String,
+    pub label: String,
+    pub expires: bool,
+    pub capped: bool,
 }
 
 /// One key breaking one rule.
@@ -117,7 +129,12 @@ fn applies(scope: &Scope, key: &KeyMeta) -> bool {
 }
 
 /// Why `key` breaks `rule` at `now`, if it does.
-fn breaks(rule: Rule, key: &KeyMeta, now: DateTime<Utc>) -> Option<Finding> {
+fn breaks(
+    rule: Rule,
+    key: &KeyMeta,
+    agents: &[AgentKeyFacts],
+    now: DateTime<Utc>,
+) -> Option<Finding> {
     let finding = |why: String, fix| Finding {
         key: key.name.clone(),
         why,
@@ -168,14 +185,35 @@ fn breaks(rule: Rule, key: &KeyMeta, now: DateTime<Utc>) -> Option<Finding> {
                 Fix::SetRotationPolicy,
             )
         }),
+        Rule::AgentKeysCapped => {
+            let loose: Vec<String> = agents
+                .iter()
+                .filter(|agent| agent.key_id == key.id && !(agent.expires && agent.capped))
+                .map(|agent| {
+                    let missing = match (agent.expires, agent.capped) {
+                        (false, false) => "no expiry and no dollar or call cap",
+                        (false, true) => "no expiry",
+                        _ => "no dollar or call cap",
+                    };
+                    format!("agent key '{}' has {missing}", agent.label)
+                })
+                .collect();
+            (!loose.is_empty()).then(|| finding(loose.join("; "), Fix::CapAgentKeys))
+        }
     }
 }
 
-fn check_rule(rule: Rule, scope: &Scope, keys: &[KeyMeta], now: DateTime<Utc>) -> Status {
+fn check_rule(
+    rule: Rule,
+    scope: &Scope,
+    keys: &[KeyMeta],
+    agents: &[AgentKeyFacts],
+    now: DateTime<Utc>,
+) -> Status {
     let findings: Vec<Finding> = keys
         .iter()
         .filter(|k| applies(scope, k))
-        .filter_map(|k| breaks(rule, k, now))
+        .filter_map(|k| breaks(rule, k, agents, now))
         .collect();
     if findings.is_empty() {
         Status::Pass
@@ -184,8 +222,15 @@ fn check_rule(rule: Rule, scope: &Scope, keys: &[KeyMeta], now: DateTime<Utc>) -
     }
 }
 
-/// Checks `file` against `keys` at `now`, with the manual items' `ticks`.
-pub fn check(file: &TeamFile, keys: &[KeyMeta], ticks: &Ticks, now: DateTime<Utc>) -> Compliance {
+/// Checks `file` against `keys` and their active agent keys at `now`, with the manual
+/// items' `ticks`.
+pub fn check(
+    file: &TeamFile,
+    keys: &[KeyMeta],
+    agents: &[AgentKeyFacts],
+    ticks: &Ticks,
+    now: DateTime<Utc>,
+) -> Compliance {
     let policies: Vec<Checked> = file
         .policies
         .iter()
@@ -195,7 +240,7 @@ pub fn check(file: &TeamFile, keys: &[KeyMeta], ticks: &Ticks, now: DateTime<Utc
                 .clone()
                 .unwrap_or_else(|| policy.id.clone()),
             rule: Some(policy.rule),
-            status: check_rule(policy.rule, &policy.applies_to, keys, now),
+            status: check_rule(policy.rule, &policy.applies_to, keys, agents, now),
         })
         .collect();
     let checklists: Vec<CheckedList> = file
@@ -211,7 +256,7 @@ pub fn check(file: &TeamFile, keys: &[KeyMeta], ticks: &Ticks, now: DateTime<Utc
                     text: item.text.clone(),
                     rule: item.rule,
                     status: match item.rule {
-                        Some(rule) => check_rule(rule, &item.applies_to, keys, now),
+                        Some(rule) => check_rule(rule, &item.applies_to, keys, agents, now),
                         None => match ticks.get(&tick_key(&list.id, &item.text)) {
                             Some(tick) => Status::Ticked { tick: tick.clone() },
                             None => Status::Open,
@@ -262,6 +307,64 @@ mod tests {
         vec![prod, owned, dev, revoked]
     }
 
+    /// Agent keys on the inventory's keys: one loose on "Dev key", one capped on "Stripe prod".
+    fn agents() -> Vec<AgentKeyFacts> {
+        let inventory = inventory();
+        let id = |name: &str| {
+            inventory
+                .iter()
+                .find(|k| k.name == name)
+                .unwrap()
+                .id
+                .clone()
+        };
+        vec![
+            AgentKeyFacts {
+                key_id: id("Dev key"),
+                label: "nightly bot".into(),
+                expires: true,
+                capped: false,
+            },
+            AgentKeyFacts {
+                key_id: id("Stripe prod"),
+                label: "refunds agent".into(),
+                expires: true,
+                capped: true,
+            },
+        ]
+    }
+
+    #[test]
+    fn agent_keys_without_an_expiry_and_a_cap_are_findings_on_their_key() {
+        assert_eq!(failing("agent_keys_capped", ""), ["Dev key"]);
+        let file =
+            parse("[team]\nname = \"T\"\n[[policy]]\nid = \"p\"\nrule = \"agent_keys_capped\"\n")
+                .unwrap();
+        let report = check(
+            &file,
+            &inventory(),
+            &agents(),
+            &Ticks::new(),
+            at("2026-06-01T00:00:00Z"),
+        );
+        let Status::Fail { findings } = &report.policies[0].status else {
+            panic!("expected a finding");
+        };
+        assert_eq!(
+            findings[0].why,
+            "agent key 'nightly bot' has no dollar or call cap"
+        );
+        assert_eq!(findings[0].fix, Fix::CapAgentKeys);
+        let none = check(
+            &file,
+            &inventory(),
+            &[],
+            &Ticks::new(),
+            at("2026-06-01T00:00:00Z"),
+        );
+        assert_eq!(none.policies[0].status, Status::Pass);
+    }
+
     fn failing(rule: &str, extra: &str) -> Vec<String> {
         let file = parse(&format!(
             "[team]\nname = \"T\"\n[[policy]]\nid = \"p\"\nrule = \"{rule}\"\n{extra}"
@@ -270,6 +373,7 @@ mod tests {
         let report = check(
             &file,
             &inventory(),
+            &agents(),
             &Ticks::new(),
             at("2026-06-01T00:00:00Z"),
         );
@@ -321,7 +425,7 @@ mod tests {
         )
         .unwrap();
         let now = at("2026-06-01T00:00:00Z");
-        let open = check(&file, &inventory(), &Ticks::new(), now);
+        let open = check(&file, &inventory(), &[], &Ticks::new(), now);
         assert!(open.compliant);
         assert_eq!(open.open_items, 1);
         let mut ticks = Ticks::new();
@@ -332,7 +436,7 @@ mod tests {
                 at: now,
             },
         );
-        let ticked = check(&file, &inventory(), &ticks, now);
+        let ticked = check(&file, &inventory(), &[], &ticks, now);
         assert_eq!(ticked.open_items, 0);
         assert!(matches!(
             ticked.checklists[0].items[0].status,
@@ -348,6 +452,7 @@ mod tests {
         let report = check(
             &file,
             &inventory(),
+            &[],
             &Ticks::new(),
             at("2026-06-01T00:00:00Z"),
         );

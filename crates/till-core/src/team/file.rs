@@ -29,6 +29,8 @@ pub enum Rule {
     ScopesDeclared,
     /// Every key has its own rotation interval set.
     RotationPolicyRequired,
+    /// Every active agent key on a key has an expiry and a dollar or call cap.
+    AgentKeysCapped,
 }
 
 /// The rule names a team file may use.
@@ -39,6 +41,7 @@ pub const RULE_NAMES: &[&str] = &[
     "expiry_required",
     "scopes_declared",
     "rotation_policy_required",
+    "agent_keys_capped",
 ];
 
 /// Which keys a rule looks at; empty lists mean all.
@@ -210,6 +213,7 @@ fn rule(
         "expiry_required" => Some(Rule::ExpiryRequired),
         "scopes_declared" => Some(Rule::ScopesDeclared),
         "rotation_policy_required" => Some(Rule::RotationPolicyRequired),
+        "agent_keys_capped" => Some(Rule::AgentKeysCapped),
         other => {
             problems.at(
                 at,

@@ -68,6 +68,7 @@ mod tests {
         let report = check(
             &file,
             &keys,
+            &[],
             &Ticks::new(),
             "2026-06-01T00:00:00Z".parse().unwrap(),
         );

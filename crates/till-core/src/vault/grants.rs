@@ -22,6 +22,7 @@ use crate::agents::{
 };
 use crate::error::TillError;
 use crate::model::{KeyMeta, KeyStatus};
+use crate::team::check::AgentKeyFacts;
 
 /// A grant's terms: what the agent may do. Sealed at rest.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -344,6 +345,22 @@ impl Grants<'_> {
         let since = (self.store.now() - chrono::Duration::days(i64::from(days))).date_naive();
         self.store.daily_usage(since)
     }
+}
+
+/// What the team rules need of the active agent keys (see `team::check`).
+pub(super) fn agent_facts(store: &Store) -> Result<Vec<AgentKeyFacts>, TillError> {
+    let now = store.now();
+    Ok(store
+        .grants::<Terms>()?
+        .into_iter()
+        .filter(|row| effective_state(row.state, row.expires_at, now) == GrantState::Active)
+        .map(|row| AgentKeyFacts {
+            key_id: row.parent_id,
+            label: row.terms.label,
+            expires: row.expires_at.is_some(),
+            capped: row.terms.caps.micro_usd.is_some() || row.terms.caps.calls.is_some(),
+        })
+        .collect())
 }
 
 /// The gateway provider of a key, or why the key cannot back an agent key.

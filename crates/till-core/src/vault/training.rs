@@ -141,11 +141,12 @@ impl Training<'_> {
         self.write_json(TICKS_ID, &ticks, detail)
     }
 
-    /// Checks a team file against the inventory now.
+    /// Checks a team file against the inventory and its active agent keys now.
     pub fn check_team(&self, file: &TeamFile) -> Result<Compliance, TillError> {
         Ok(team::check(
             file,
             self.inventory,
+            &super::grants::agent_facts(self.store)?,
             &self.checklist_ticks()?,
             self.store.now(),
         ))
