@@ -108,6 +108,7 @@ pub fn run() -> Result<i32, StartupError> {
             tray::create(app.handle())?;
             lifecycle::unlock_with_keyring_in_background(app.handle().clone());
             lifecycle::start_idle_lock(app.handle().clone());
+            lifecycle::start_session_socket(app.handle());
             scheduler::start(app.handle().clone());
             agents::start(app.handle().clone());
             quick::register_shortcut(app.handle());

@@ -63,3 +63,29 @@ pub fn start_idle_lock(app: AppHandle) {
         }
     });
 }
+
+/// Answers the `till` command while the vault is unlocked, so a password vault needs no
+/// second password in a terminal (see `till_core::session`). Kept for the app's life.
+pub fn start_session_socket(app: &AppHandle) {
+    let handle = app.clone();
+    let started =
+        till_core::session::SessionServer::start(&app.state::<AppState>().paths, move || {
+            handle
+                .state::<AppState>()
+                .with_open_vault(|vault| Ok(vault.session_key()))
+                .and_then(Result::ok)
+        });
+    match started {
+        Ok(server) => {
+            app.manage(SessionSocket { _server: server });
+        }
+        Err(error) => {
+            tracing::warn!(code = ?error.code(), "the session socket could not start");
+        }
+    }
+}
+
+/// The session socket, removed when the app exits.
+struct SessionSocket {
+    _server: till_core::session::SessionServer,
+}

@@ -201,6 +201,17 @@ fn unlock_vault(context: &Context, stdin: &Stdin) -> Result<Vault, TillError> {
         }
         Err(error) => error,
     };
+    // An unlocked desktop app answers for a password vault: one unlock per session.
+    if let Some(session) = till_core::session::ask(&context.paths) {
+        if let Ok(vault) = Vault::open(
+            &context.paths,
+            Unlock::Session(&session),
+            context.clock.clone(),
+            &context.settings,
+        ) {
+            return Ok(vault);
+        }
+    }
     match prompt_password("Till master password: ")? {
         Some(password) => Vault::open(
             &context.paths,

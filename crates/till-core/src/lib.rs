@@ -25,6 +25,7 @@ pub mod reminders;
 pub mod runbook;
 pub mod scopes;
 pub mod search;
+pub mod session;
 pub mod settings;
 pub mod shortlist;
 pub mod status;

@@ -21,6 +21,10 @@ pub struct TillPaths {
     pub config_dir: PathBuf,
     /// Logs and runtime state, safe to delete.
     pub state_dir: PathBuf,
+    /// Where running processes announce themselves (the gateway, the session socket):
+    /// `$XDG_RUNTIME_DIR/till` (cleared at logout), else the state directory; under one
+    /// root (`TILL_HOME`, tests) always the root's state directory.
+    pub runtime_dir: PathBuf,
 }
 
 /// The environment values path resolution depends on, read once so tests can supply them.
@@ -31,6 +35,7 @@ pub struct PathEnv {
     pub xdg_data_home: Option<PathBuf>,
     pub xdg_config_home: Option<PathBuf>,
     pub xdg_state_home: Option<PathBuf>,
+    pub xdg_runtime_dir: Option<PathBuf>,
 }
 
 impl PathEnv {
@@ -47,6 +52,7 @@ impl PathEnv {
             xdg_data_home: var("XDG_DATA_HOME"),
             xdg_config_home: var("XDG_CONFIG_HOME"),
             xdg_state_home: var("XDG_STATE_HOME"),
+            xdg_runtime_dir: var("XDG_RUNTIME_DIR"),
         }
     }
 }
@@ -64,6 +70,7 @@ impl TillPaths {
             data_dir: root.join("data"),
             config_dir: root.join("config"),
             state_dir: root.join("state"),
+            runtime_dir: root.join("state"),
         })
     }
 
@@ -82,10 +89,18 @@ impl TillPaths {
                 .unwrap_or_else(|| home.join(fallback))
                 .join("till")
         };
+        let state_dir = xdg(&env.xdg_state_home, ".local/state");
+        let runtime_dir = env
+            .xdg_runtime_dir
+            .as_deref()
+            .filter(|p| p.is_absolute())
+            .map(|p| p.join("till"))
+            .unwrap_or_else(|| state_dir.clone());
         Ok(Self {
             data_dir: xdg(&env.xdg_data_home, ".local/share"),
             config_dir: xdg(&env.xdg_config_home, ".config"),
-            state_dir: xdg(&env.xdg_state_home, ".local/state"),
+            state_dir,
+            runtime_dir,
         })
     }
 

@@ -31,17 +31,10 @@ impl GatewayInfo {
     }
 }
 
-/// Where the announcement lives: `$XDG_RUNTIME_DIR/till/` (cleared at logout), or the
-/// state directory when Till runs under `TILL_HOME` or there is no runtime directory.
+/// Where the announcement lives: the runtime directory (`$XDG_RUNTIME_DIR/till`, cleared
+/// at logout, or the state directory under `TILL_HOME`).
 pub fn runtime_file(paths: &TillPaths) -> PathBuf {
-    let runtime = std::env::var_os("XDG_RUNTIME_DIR")
-        .filter(|_| std::env::var_os("TILL_HOME").is_none())
-        .map(PathBuf::from)
-        .filter(|dir| dir.is_absolute() && dir.is_dir());
-    match runtime {
-        Some(dir) => dir.join("till").join("gateway.json"),
-        None => paths.state_dir.join("gateway.json"),
-    }
+    paths.runtime_dir.join("gateway.json")
 }
 
 /// Announces this process's gateway.
@@ -100,8 +93,6 @@ mod tests {
             port: listener.local_addr().unwrap().port(),
             started_at: Utc::now(),
         };
-        // Under TILL_HOME-style paths in tests the file may land in the state dir or the
-        // runtime dir; either way `running` reads the same place `announce` wrote.
         announce(&paths, &info).unwrap();
         assert_eq!(running(&paths), Some(info.clone()));
         assert_eq!(info.base_url(), format!("http://127.0.0.1:{}", info.port));

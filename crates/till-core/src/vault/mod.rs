@@ -153,6 +153,12 @@ impl Vault {
         self.store.opens_at_login()
     }
 
+    /// The open vault's key, for the session socket: a same-user `till` opens the vault
+    /// with it instead of asking for the password (see [`crate::session`]).
+    pub fn session_key(&self) -> crate::session::SessionKey {
+        self.store.session_key()
+    }
+
     /// This vault's id (names its keyring entry).
     pub fn id(&self) -> &str {
         self.store.vault_id()

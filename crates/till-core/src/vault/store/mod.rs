@@ -235,6 +235,20 @@ impl Store {
         let vault_key =
             wraps::unwrap_vault_key(&conn, &path, &vault_id, unlock, &paths.state_dir, now)?;
         let keys = SubKeys::derive(&vault_key, vault_id.as_bytes());
+        if matches!(unlock, Unlock::Session(_)) {
+            // A key from the desktop app is checked against the audit head's MAC: the
+            // wrong key (another vault of the same id) would fail every read after.
+            let head: Vec<u8> = conn
+                .query_row("SELECT audit_head FROM vault_meta WHERE id = 1", [], |r| {
+                    r.get(0)
+                })
+                .map_err(|e| corrupt_or_db(&path, e, "the vault's header row is missing"))?;
+            if Head::from_bytes(&keys.audit_mac, &head).is_none() {
+                return Err(TillError::PasswordRequired {
+                    why: "the desktop app's session does not open this vault",
+                });
+            }
+        }
         let mut store = Self {
             conn,
             path,
@@ -290,6 +304,11 @@ impl Store {
     /// Whether the OS keyring opens this vault at login (else it always asks).
     pub fn opens_at_login(&self) -> Result<bool, TillError> {
         wraps::has_keyring_wrap(&self.conn, &self.path)
+    }
+
+    /// The vault's key with its id, for the desktop app's session socket.
+    pub fn session_key(&self) -> crate::session::SessionKey {
+        crate::session::SessionKey::new(&self.vault_id, &self.vault_key)
     }
 
     /// This vault's id (names its keyring entry).

@@ -28,6 +28,8 @@ pub enum Unlock<'a> {
     Password(&'a SecretString),
     /// With the key kept in the OS keyring.
     Keyring(&'a Keyring),
+    /// With the key the unlocked desktop app handed over (see [`crate::session`]).
+    Session(&'a crate::session::SessionKey),
 }
 
 impl Unlock<'_> {
@@ -36,6 +38,7 @@ impl Unlock<'_> {
         match self {
             Self::Password(_) => "master password",
             Self::Keyring(_) => "OS keyring",
+            Self::Session(_) => "desktop app's session",
         }
     }
 }
@@ -165,6 +168,16 @@ pub(super) fn unwrap_vault_key(
     let kind = match unlock {
         Unlock::Password(_) => WRAP_PASSWORD,
         Unlock::Keyring(_) => WRAP_KEYRING,
+        Unlock::Session(session) => {
+            // The app's key is checked against the audit head's MAC by the caller.
+            return if session.vault_id == vault_id {
+                Ok(SecretKey::from_bytes(session.key.expose()))
+            } else {
+                Err(TillError::PasswordRequired {
+                    why: "the desktop app has another vault open",
+                })
+            };
+        }
     };
     let wrap: Option<WrapRow> = conn
         .query_row(
@@ -176,7 +189,7 @@ pub(super) fn unwrap_vault_key(
         .map_err(|e| db_error(path, e))?;
     let Some((kdf_params, salt, sealed)) = wrap else {
         return match unlock {
-            Unlock::Keyring(_) => Err(TillError::PasswordRequired {
+            Unlock::Keyring(_) | Unlock::Session(_) => Err(TillError::PasswordRequired {
                 why: "it was set up to always ask for the password",
             }),
             Unlock::Password(_) => Err(TillError::Corrupt {
@@ -213,6 +226,11 @@ pub(super) fn unwrap_vault_key(
                 why: "the OS keyring has no entry for this vault",
             })?;
             envelope::open(&key, &aad, &sealed).map_err(|_| TillError::KeyringEntryDamaged)?
+        }
+        Unlock::Session(_) => {
+            return Err(TillError::Internal {
+                what: "a session unlock reached the wraps".into(),
+            })
         }
     };
     SecretKey::from_slice(&vault_key_bytes).ok_or_else(|| TillError::Corrupt {
