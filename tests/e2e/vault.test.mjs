@@ -18,10 +18,13 @@ const OPENAI = `sk-proj-${"Q".repeat(48)}`;
 
 const shot = (browser, name) => browser.saveScreenshot(join(ARTIFACTS, name));
 
+/** Every regular file under `dir` (sockets, such as the session socket, are not files). */
 function filesUnder(dir) {
   return readdirSync(dir).flatMap((entry) => {
     const path = join(dir, entry);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+    const stat = statSync(path);
+    if (stat.isDirectory()) return filesUnder(path);
+    return stat.isFile() ? [path] : [];
   });
 }
 
