@@ -60,6 +60,7 @@ async fn openai_json_swaps_key_and_records_reported_usage() {
     assert!(!seen.header_names.iter().any(|n| n == "accept-encoding"));
     assert!(!text.contains(REAL_OPENAI) && !headers.contains(REAL_OPENAI));
     assert!(!headers.contains("set-cookie"));
+    h.settle().await;
     let usage = h.store.usage();
     assert_eq!(usage.len(), 1);
     let (i, o) = h.fake.state.reported()[0];
@@ -103,6 +104,7 @@ async fn openai_stream_gets_usage_and_hides_the_extra_chunk() {
     );
     assert!(!text.contains("prompt_tokens"), "{text}");
     assert!(text.contains("\"lo\"") && text.ends_with("data: [DONE]\n\n"));
+    h.settle().await;
     let usage = h.store.usage();
     assert_eq!(
         (usage[0].input_tokens, usage[0].output_tokens),
@@ -120,6 +122,7 @@ async fn openai_stream_gets_usage_and_hides_the_extra_chunk() {
         .unwrap();
     let text = resp.text().await.unwrap();
     assert!(text.contains("\"completion_tokens\":21"), "{text}");
+    h.settle().await;
     let usage = h.store.usage();
     assert_eq!((usage[1].input_tokens, usage[1].output_tokens), (20, 21));
     h.gw.shutdown().await;
@@ -185,6 +188,7 @@ async fn anthropic_json_and_stream_use_x_api_key_and_cumulative_usage() {
         .unwrap();
     assert_eq!(resp.status(), 200);
 
+    h.settle().await;
     let usage = h.store.usage();
     let reported = h.fake.state.reported();
     assert_eq!(reported, vec![(25, 50), (25, 60)]);
@@ -252,6 +256,7 @@ async fn responses_embeddings_and_models() {
         .unwrap();
     assert!(r.text().await.unwrap().contains("gpt-4o-mini"));
     assert_eq!(h.fake.state.last().method, "GET");
+    h.settle().await;
     let usage = h.store.usage();
     let got: Vec<_> = usage
         .iter()
@@ -303,6 +308,7 @@ async fn fifty_concurrent_requests_stay_within_a_one_cent_cap() {
             s => panic!("unexpected status {s}"),
         }
     }
+    h.settle().await;
     let usage = h.store.usage();
     let spent: u64 = usage.iter().map(|u| u.micro_usd).sum();
     let max_one = usage.iter().map(|u| u.micro_usd).max().unwrap();
@@ -359,12 +365,21 @@ async fn calls_cap_is_exact_under_concurrency() {
     );
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 8);
     assert_eq!(h.fake.state.count(), 4);
-    // Spent: the grant is now exhausted, and says so.
-    assert!(h
-        .store
-        .events()
-        .iter()
-        .any(|(_, e)| matches!(e, GrantEvent::Exhausted { .. })));
+    // Spent: the grant is now exhausted, and says so. The event is noted when the last
+    // settlement finishes, which may be just after its response reached the client.
+    let exhausted = || {
+        h.store
+            .events()
+            .iter()
+            .any(|(_, e)| matches!(e, GrantEvent::Exhausted { .. }))
+    };
+    for _ in 0..100 {
+        if exhausted() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(exhausted(), "no Exhausted event within 2 s");
     let r = h
         .post(
             "/openai/v1/chat/completions",
@@ -448,6 +463,7 @@ async fn revoke_during_a_stream_refuses_the_next_request() {
         .unwrap()
         .contains("revoked"));
     assert_eq!(h.fake.state.count(), 1);
+    h.settle().await;
     assert_eq!(h.store.usage().len(), 1);
     h.gw.shutdown().await;
 }
@@ -510,6 +526,7 @@ async fn a_stream_cut_short_is_settled_with_the_reservation() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    h.settle().await;
     let usage = h.store.usage();
     assert_eq!(usage.len(), 1);
     assert!(usage[0].estimated);
@@ -540,6 +557,7 @@ async fn a_stream_cut_short_is_settled_with_the_reservation() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    h.settle().await;
     let usage = h.store.usage();
     assert!(usage[1].estimated);
     assert_eq!(usage[1].output_tokens, 300);
@@ -804,6 +822,7 @@ async fn unreachable_upstream_is_a_502_and_redirects_are_not_followed() {
     assert_eq!(status, 502);
     assert_eq!(body["error"]["code"], "upstream_unreachable");
     assert!(!body.to_string().contains("127.0.0.1"), "no URL in errors");
+    h.settle().await;
     assert_eq!(h.store.usage()[0].status, 502);
 
     let groq = h.mint(grant("gq", Provider::Groq, &[F::Models]));

@@ -367,6 +367,22 @@ pub fn grant(id: &str, provider: Provider, endpoints: &[EndpointFamily]) -> Gran
 }
 
 impl Harness {
+    /// Waits until the ledger stops growing: a request is settled when its body ends,
+    /// which can be just after the client has read the last byte it expected.
+    pub async fn settle(&self) {
+        let mut last = usize::MAX;
+        let mut stable = 0;
+        for _ in 0..100 {
+            let now = self.store.usage().len();
+            stable = if now == last { stable + 1 } else { 0 };
+            if stable >= 3 {
+                return;
+            }
+            last = now;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn start() -> Self {
         let fake = Fake::start().await;
         let url = format!("http://{}", fake.addr);
