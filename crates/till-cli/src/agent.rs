@@ -13,7 +13,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use till_core::agents::hosting;
 use till_core::agents::limits::{Ttl, Usd};
-use till_core::agents::{Caps, EndpointFamily, GrantState, UsageRecord};
+use till_core::agents::{Caps, EndpointFamily, UsageRecord};
 use till_core::vault::{GrantView, NewGrant};
 use till_core::TillError;
 
@@ -270,15 +270,6 @@ fn cap_text(used: u64, cap: Option<u64>) -> String {
     }
 }
 
-fn state_word(state: GrantState) -> &'static str {
-    match state {
-        GrantState::Active => "active",
-        GrantState::Revoked => "revoked",
-        GrantState::Expired => "expired",
-        GrantState::Exhausted => "exhausted",
-    }
-}
-
 fn print_grants(grants: &[GrantView]) {
     if grants.is_empty() {
         eprintln!("No agent keys yet: `till agent mint --key NAME` makes one.");
@@ -298,7 +289,7 @@ fn print_grants(grants: &[GrantView]) {
             grant.id,
             grant.label,
             grant.key,
-            state_word(grant.state),
+            grant.state.as_str(),
             cap_text(grant.used.calls, grant.caps.calls),
             spent,
             grant

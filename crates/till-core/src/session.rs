@@ -134,7 +134,7 @@ impl Drop for SessionServer {
 fn answer(stream: UnixStream, current: &dyn Fn() -> Option<SessionKey>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-    let reply = if !same_user(&stream) {
+    let mut reply = if !same_user(&stream) {
         Answer {
             vault_id: None,
             key: None,
@@ -170,6 +170,9 @@ fn answer(stream: UnixStream, current: &dyn Fn() -> Option<SessionKey>) {
         let _ = stream.write_all(&json);
         zeroize::Zeroize::zeroize(&mut json);
     }
+    if let Some(key) = reply.key.as_mut() {
+        zeroize::Zeroize::zeroize(key);
+    }
 }
 
 /// The CLI's side: the open vault's key from a running, unlocked desktop app, if there is
@@ -183,8 +186,9 @@ pub fn ask(paths: &TillPaths) -> Option<SessionKey> {
     stream.write_all(format!("{REQUEST}\n").as_bytes()).ok()?;
     let mut line = zeroize::Zeroizing::new(String::new());
     BufReader::new(&stream).read_line(&mut line).ok()?;
-    let answer: Answer = serde_json::from_str(&line).ok()?;
-    let key = zeroize::Zeroizing::new(from_hex(answer.key.as_deref()?)?);
+    let mut answer: Answer = serde_json::from_str(&line).ok()?;
+    let hex_key = zeroize::Zeroizing::new(answer.key.take()?);
+    let key = zeroize::Zeroizing::new(from_hex(&hex_key)?);
     Some(SessionKey {
         vault_id: answer.vault_id?,
         key: SecretKey::from_slice(&key)?,

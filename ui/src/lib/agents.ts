@@ -12,33 +12,16 @@ export type Bar = { what: string; used: string; cap: string; fraction: number };
 
 /** One bar per cap the key has: how much of it is spent (0–1). */
 export function spendBars(key: AgentKey): Bar[] {
-  const bars: Bar[] = [];
   const { used, caps } = key;
-  if (caps.micro_usd) {
-    bars.push({
-      what: "dollars",
-      used: usd(used.micro_usd ?? 0),
-      cap: usd(caps.micro_usd),
-      fraction: Math.min(1, (used.micro_usd ?? 0) / caps.micro_usd),
-    });
-  }
-  if (caps.calls) {
-    bars.push({
-      what: "calls",
-      used: String(used.calls ?? 0),
-      cap: String(caps.calls),
-      fraction: Math.min(1, (used.calls ?? 0) / caps.calls),
-    });
-  }
-  if (caps.tokens) {
-    bars.push({
-      what: "tokens",
-      used: String(used.tokens ?? 0),
-      cap: String(caps.tokens),
-      fraction: Math.min(1, (used.tokens ?? 0) / caps.tokens),
-    });
-  }
-  return bars;
+  const count = (n: number) => String(n);
+  const limits: [string, number | null | undefined, number, (n: number) => string][] = [
+    ["dollars", caps.micro_usd, used.micro_usd ?? 0, usd],
+    ["calls", caps.calls, used.calls ?? 0, count],
+    ["tokens", caps.tokens, used.tokens ?? 0, count],
+  ];
+  return limits.flatMap(([what, cap, spent, show]) =>
+    cap ? [{ what, used: show(spent), cap: show(cap), fraction: Math.min(1, spent / cap) }] : [],
+  );
 }
 
 export type Series = { x: number[]; ys: { label: string; values: number[] }[] };

@@ -128,7 +128,7 @@ impl AgentKeys for GatewayAgentKeys {
             spend.tokens += grant.used.input_tokens + grant.used.output_tokens;
             micro_usd += grant.used.micro_usd;
             if spend.cap_hit.is_none() {
-                spend.cap_hit = cap_hit(&grant);
+                spend.cap_hit = grant.cap_reached().map(str::to_owned);
             }
         }
         spend.cost = Usd::from_micros(micro_usd);
@@ -136,25 +136,5 @@ impl AgentKeys for GatewayAgentKeys {
             own.runtime.block_on(own.hosted.stop_private());
         }
         Ok(spend)
-    }
-}
-
-/// Which cap a grant reached, if any.
-fn cap_hit(grant: &till_core::vault::GrantView) -> Option<String> {
-    let caps = &grant.caps;
-    let used = &grant.used;
-    if caps.calls.is_some_and(|cap| used.calls >= cap) {
-        Some("calls".into())
-    } else if caps
-        .tokens
-        .is_some_and(|cap| used.input_tokens + used.output_tokens >= cap)
-    {
-        Some("tokens".into())
-    } else if caps.micro_usd.is_some_and(|cap| used.micro_usd >= cap)
-        || grant.state == till_core::agents::GrantState::Exhausted
-    {
-        Some("dollars".into())
-    } else {
-        None
     }
 }

@@ -166,6 +166,31 @@ pub enum GrantState {
     Exhausted,
 }
 
+impl GrantState {
+    /// Every state, in life order.
+    pub const ALL: [GrantState; 4] = [
+        GrantState::Active,
+        GrantState::Revoked,
+        GrantState::Expired,
+        GrantState::Exhausted,
+    ];
+
+    /// The state's name: as stored, as shown by `till agent list`, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantState::Active => "active",
+            GrantState::Revoked => "revoked",
+            GrantState::Expired => "expired",
+            GrantState::Exhausted => "exhausted",
+        }
+    }
+
+    /// The state named `text`.
+    pub fn from_name(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == text)
+    }
+}
+
 /// A grant as the gateway sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
@@ -286,6 +311,18 @@ pub fn validate_grant(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_names_are_the_wire_names_and_read_back() {
+        for state in GrantState::ALL {
+            assert_eq!(GrantState::from_name(state.as_str()), Some(state));
+            assert_eq!(
+                serde_json::to_value(state).unwrap(),
+                serde_json::json!(state.as_str())
+            );
+        }
+        assert_eq!(GrantState::from_name("paused"), None);
+    }
 
     fn grant() -> Grant {
         Grant {

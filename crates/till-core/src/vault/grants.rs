@@ -81,15 +81,29 @@ pub struct GrantView {
 }
 
 impl GrantView {
-    /// Whether any cap has been reached.
-    pub fn cap_hit(&self) -> bool {
-        let caps = &self.caps;
-        caps.calls.is_some_and(|cap| self.used.calls >= cap)
-            || caps
-                .tokens
-                .is_some_and(|cap| self.used.input_tokens + self.used.output_tokens >= cap)
-            || caps.micro_usd.is_some_and(|cap| self.used.micro_usd >= cap)
-            || self.state == GrantState::Exhausted
+    /// The cap this grant has reached ("calls", "tokens", "dollars"), if any. An
+    /// exhausted grant whose totals sit just under every cap was stopped by a
+    /// reservation that no longer fit: its dollar cap if it has one, else its tokens.
+    pub fn cap_reached(&self) -> Option<&'static str> {
+        let (caps, used) = (&self.caps, &self.used);
+        if caps.calls.is_some_and(|cap| used.calls >= cap) {
+            Some("calls")
+        } else if caps
+            .tokens
+            .is_some_and(|cap| used.input_tokens + used.output_tokens >= cap)
+        {
+            Some("tokens")
+        } else if caps.micro_usd.is_some_and(|cap| used.micro_usd >= cap) {
+            Some("dollars")
+        } else if self.state == GrantState::Exhausted {
+            Some(if caps.micro_usd.is_some() {
+                "dollars"
+            } else {
+                "tokens"
+            })
+        } else {
+            None
+        }
     }
 }
 

@@ -52,25 +52,6 @@ pub struct DailyUsage {
     pub micro_usd: u64,
 }
 
-fn state_str(state: GrantState) -> &'static str {
-    match state {
-        GrantState::Active => "active",
-        GrantState::Revoked => "revoked",
-        GrantState::Expired => "expired",
-        GrantState::Exhausted => "exhausted",
-    }
-}
-
-fn parse_state(text: &str) -> Option<GrantState> {
-    Some(match text {
-        "active" => GrantState::Active,
-        "revoked" => GrantState::Revoked,
-        "expired" => GrantState::Expired,
-        "exhausted" => GrantState::Exhausted,
-        _ => return None,
-    })
-}
-
 fn time(text: Option<String>) -> Option<DateTime<Utc>> {
     text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
         .map(|t| t.with_timezone(&Utc))
@@ -99,7 +80,7 @@ fn raw_grant(row: &Row<'_>) -> rusqlite::Result<RawGrant> {
         GrantRow {
             id,
             parent_id: row.get(1)?,
-            state: parse_state(&state).unwrap_or(GrantState::Revoked),
+            state: GrantState::from_name(&state).unwrap_or(GrantState::Revoked),
             created_at: time(Some(created)).unwrap_or_default(),
             expires_at: time(row.get(4)?),
             first_used_at: time(row.get(5)?),
@@ -125,7 +106,7 @@ impl Store {
 
     fn open_grant<T: DeserializeOwned>(&self, raw: RawGrant) -> Result<GrantRow<T>, TillError> {
         let (row, state, sealed) = raw;
-        if parse_state(&state).is_none() {
+        if GrantState::from_name(&state).is_none() {
             return Err(self.corrupt(format!("grant {} has an unknown state '{state}'", row.id)));
         }
         let plaintext = envelope::open(
@@ -432,7 +413,7 @@ impl Action<'_> {
                 row.id,
                 token_hash.as_slice(),
                 row.parent_id,
-                state_str(row.state),
+                GrantState::as_str(row.state),
                 row.created_at.to_rfc3339(),
                 row.expires_at.map(|t| t.to_rfc3339()),
                 sealed
@@ -452,7 +433,7 @@ impl Action<'_> {
         };
         self.execute(
             &format!("UPDATE grants SET state = ?2 WHERE id = ?1 AND {from}"),
-            params![id, state_str(state)],
+            params![id, GrantState::as_str(state)],
         )
         .map(|changed| changed > 0)
     }
