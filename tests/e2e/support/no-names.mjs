@@ -9,8 +9,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // How the suite names keys and purposes: `name: "…"` in fixtures, the add/edit name
-// fields, `till add NAME`/`till purpose set NAME`, and variables in imported .env files.
+// fields, `till add NAME`/`till purpose set NAME`, fixture rows `[NAME, provider, env, …]`
+// and variables in imported .env files.
 const NAME_PATTERNS = [
+  /\[\s*(")((?:(?!\1).)+?)\1\s*,\s*"[a-z]+"\s*,\s*"(?:prod|staging|dev|test)"/g,
   /\bname:\s*(["'`])((?:(?!\1).)+?)\1/g,
   /\$\(\s*["'](?:add|edit)-name["']\s*\)\.setValue\(\s*(["'`])((?:(?!\1).)+?)\1/g,
   /\[\s*"(?:add|get|rm|verify|rotate|audit|edit|copy)"\s*,\s*(")((?:(?!\1).)+?)\1/g,
@@ -18,10 +20,13 @@ const NAME_PATTERNS = [
   /(?:^|`|\\n)()([A-Z][A-Z0-9_]{3,})=/gm,
 ];
 
-/** The names used by every `.mjs` file under `dir`, as regular expressions over text. */
+/** The names used by every `.mjs` file under `dir` (dependencies in `node_modules` are not
+ * the suite's: their example names, as short as "bax", match random bytes in sealed files),
+ * as regular expressions over text. */
 export function namesUsedIn(dir) {
   const found = new Map();
-  for (const file of walk(dir).filter((f) => f.endsWith(".mjs"))) {
+  const sources = walk(dir, (entry) => entry !== "node_modules").filter((f) => f.endsWith(".mjs"));
+  for (const file of sources) {
     const source = readFileSync(file, "utf8");
     for (const pattern of NAME_PATTERNS) {
       for (const match of source.matchAll(pattern)) {
@@ -47,13 +52,16 @@ function toPattern(name) {
   return new RegExp(parts.join("\\d{1,9}"));
 }
 
-/** Every file under `path` (or `path` itself), skipping what vanished meanwhile. */
-export function walk(path) {
+/** Every file under `path` (or `path` itself), skipping what vanished meanwhile and the
+ * directory entries `enter` refuses. */
+export function walk(path, enter = () => true) {
   if (!existsSync(path)) return [];
   const stat = statSync(path);
   if (stat.isFile()) return [path];
   if (!stat.isDirectory()) return [];
-  return readdirSync(path).flatMap((entry) => walk(join(path, entry)));
+  return readdirSync(path)
+    .filter(enter)
+    .flatMap((entry) => walk(join(path, entry), enter));
 }
 
 /** `{ file, name }` for every name found in any file under `paths`. */
