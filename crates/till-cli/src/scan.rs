@@ -1,9 +1,9 @@
 //! `till scan`: finds API keys in files, staged changes or git history, names the vault
 //! keys among them and says what to do about each.
 //!
-//! The engine is `till-scan`; this module only adapts: the catalog's formats in, the
-//! vault's [`Fingerprinter`] behind the engine's `Fingerprints` trait (so the engine
-//! never holds a vault type or value), and the report out. Exit status: 0 clean,
+//! The engine is `till-scan`; this module only adapts: the catalog's formats in and the
+//! vault's [`Fingerprinter`] as the engine's `Fingerprints` (both from `till_core::leaks`,
+//! so the engine never holds a vault type or value), and the report out. Exit status: 0 clean,
 //! 1 findings, 2 bad usage or a path or repository that could not be read.
 
 use std::io::IsTerminal;
@@ -11,12 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use till_core::catalog;
 use till_core::model::display_fingerprint;
 use till_core::vault::Fingerprinter;
 use till_core::{ErrorCode, TillError};
 use till_scan::walk::Options;
-use till_scan::{Fingerprints, Format, NoVault, Outcome, Scanner, VaultMatch};
+use till_scan::{Fingerprints, NoVault, Outcome, Scanner};
 
 use crate::context::Context;
 use crate::input::{open_vault, Stdin};
@@ -58,25 +57,12 @@ pub struct ScanArgs {
     install_hook: Option<PathBuf>,
 }
 
-/// The vault behind the engine's lookup: hash with the vault's key, name the key.
-struct VaultPrints(Fingerprinter);
-
-impl Fingerprints for VaultPrints {
-    fn lookup(&self, candidate: &[u8]) -> Option<VaultMatch> {
-        self.0.matches(candidate).map(|key| VaultMatch {
-            key: key.name.clone(),
-            provider: key.provider.clone(),
-            fingerprint: key.fingerprint.clone(),
-        })
-    }
-}
-
 /// `till scan`.
 pub fn run(context: &Context, args: ScanArgs) -> Result<ExitCode, TillError> {
     if let Some(repo) = &args.install_hook {
         return crate::hook::install(repo);
     }
-    let scanner = match Scanner::new(formats(), display_fingerprint) {
+    let scanner = match Scanner::new(till_core::leaks::formats(), display_fingerprint) {
         Ok(scanner) => scanner,
         Err(error) => {
             return Err(TillError::Internal {
@@ -130,24 +116,9 @@ pub fn run(context: &Context, args: ScanArgs) -> Result<ExitCode, TillError> {
     })
 }
 
-/// The catalog's formats, as the engine takes them.
-fn formats() -> Vec<Format> {
-    catalog::key_formats()
-        .into_iter()
-        .map(|f| Format {
-            provider: f.provider_id.to_owned(),
-            label: f.label.to_owned(),
-            prefix: f.prefix.to_owned(),
-            regex: f.regex.to_owned(),
-            console_url: f.console_url.map(str::to_owned),
-            agent_token: f.provider_id == catalog::TILL,
-        })
-        .collect()
-}
-
 /// The vault's fingerprints, or `None` (said on stderr) when there is no vault or it
 /// cannot be opened without a prompt no one can answer.
-fn vault_prints(context: &Context) -> Result<Option<VaultPrints>, TillError> {
+fn vault_prints(context: &Context) -> Result<Option<Fingerprinter>, TillError> {
     let skipped = |why: &str| {
         eprintln!(
             "till: vault matching skipped ({why}); scanning for provider key formats and Till \
@@ -160,7 +131,7 @@ fn vault_prints(context: &Context) -> Result<Option<VaultPrints>, TillError> {
     }
     let stdin = Stdin::read(context, false)?;
     match open_vault(context, &stdin) {
-        Ok(vault) => Ok(Some(VaultPrints(vault.fingerprinter()))),
+        Ok(vault) => Ok(Some(vault.fingerprinter())),
         Err(error)
             if matches!(
                 error.code(),

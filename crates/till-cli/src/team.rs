@@ -108,6 +108,11 @@ pub fn run(context: &Context, action: TeamAction) -> Result<ExitCode, TillError>
             json,
             markdown,
         } => {
+            // Paths in a team file are relative to its folder (an adopted one's: here).
+            let base = file
+                .as_deref()
+                .and_then(Path::parent)
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
             let parsed = match &file {
                 Some(path) => match load(path) {
                     Ok(parsed) => Some(parsed),
@@ -129,7 +134,7 @@ pub fn run(context: &Context, action: TeamAction) -> Result<ExitCode, TillError>
                 eprintln!("till: no team file given and none adopted: pass FILE or `till team apply FILE`");
                 return Ok(ExitCode::from(2));
             };
-            let report = vault.training().check_team(&file)?;
+            let report = vault.training().check_team(&file, &base)?;
             if json {
                 println!("{}", to_json(&report)?);
             } else if markdown {
@@ -161,7 +166,8 @@ pub fn run(context: &Context, action: TeamAction) -> Result<ExitCode, TillError>
                 adopted.policies.len(),
                 adopted.checklists.len()
             );
-            print_text(&vault.training().check_team(&adopted)?);
+            let base = file.parent().unwrap_or(Path::new("."));
+            print_text(&vault.training().check_team(&adopted, base)?);
             Ok(ExitCode::SUCCESS)
         }
         TeamAction::Tick {

@@ -208,3 +208,42 @@ fn built_in_checklists_check_the_inventory_and_lessons_track_progress() {
     let unknown = home.with_password(&["lessons", "done", "no-such-lesson"], "");
     assert_eq!(unknown.status.code(), Some(14));
 }
+
+#[test]
+fn no_hardcoded_keys_scans_the_named_folders_and_names_the_keys_redacted() {
+    let home = home_with_keys();
+    let repo = home.dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("services/api")).unwrap();
+    std::fs::create_dir_all(repo.join("docs")).unwrap();
+    let value = "rk_live_aaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    std::fs::write(
+        repo.join("services/api/.env"),
+        format!("PORT=8080\nSTRIPE_KEY={value}\n"),
+    )
+    .unwrap();
+    std::fs::write(repo.join("docs/setup.md"), "Read STRIPE_KEY from the env.\n").unwrap();
+    let file = repo.join("till-team.toml");
+    let rule = |paths: &str| {
+        format!(
+            "[team]\nname = \"Shop\"\n[[policy]]\nid = \"no-keys\"\ndescription = \"No keys in the repo\"\nrule = \"no_hardcoded_keys\"\npaths = [{paths}]\n"
+        )
+    };
+
+    std::fs::write(&file, rule("\"services\", \"docs\"")).unwrap();
+    let out = home.with_password(&["team", "check", &file.to_string_lossy()], "");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("FAIL  No keys in the repo"), "{text}");
+    assert!(text.contains("Stripe prod (rk_…aaaa)"), "{text}");
+    assert!(text.contains("services/api/.env:2"), "{text}");
+    assert!(!text.contains(value) && !stderr(&out).contains(value), "{text}");
+
+    // The docs alone are clean; a path that does not exist says so.
+    std::fs::write(&file, rule("\"docs\"")).unwrap();
+    let out = home.with_password(&["team", "check", &file.to_string_lossy()], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    std::fs::write(&file, rule("\"nowhere\"")).unwrap();
+    let out = home.with_password(&["team", "check", &file.to_string_lossy()], "");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("nowhere could not be scanned"), "{}", stdout(&out));
+}

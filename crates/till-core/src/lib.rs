@@ -16,6 +16,7 @@ pub mod error;
 pub mod history;
 pub mod import;
 pub mod keyring;
+pub mod leaks;
 pub mod lessons;
 pub mod model;
 pub mod onboarding;

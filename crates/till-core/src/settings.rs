@@ -5,6 +5,7 @@
 //! The window changes the file through [`edit`], which keeps the user's comments.
 
 pub mod edit;
+pub mod scan;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -15,6 +16,7 @@ use crate::error::TillError;
 use crate::paths::TillPaths;
 use crate::reminders::ReminderSettings;
 use crate::verify::VerifySettings;
+pub use scan::ScanSettings;
 
 /// The settings file's name in the config directory.
 pub const FILE_NAME: &str = "settings.toml";
@@ -41,6 +43,8 @@ pub struct Settings {
     pub agents: AlertSettings,
     /// How the windows look (`[appearance]`).
     pub appearance: AppearanceSettings,
+    /// The leak scanner's watched folders and size limit (`[scan]`).
+    pub scan: ScanSettings,
 }
 
 /// Light or dark, or whatever the desktop prefers.
@@ -139,6 +143,7 @@ impl Default for Settings {
             run: RunSettings::default(),
             appearance: AppearanceSettings::default(),
             agents: AlertSettings::default(),
+            scan: ScanSettings::default(),
         }
     }
 }

@@ -53,7 +53,7 @@ pub fn complete_lesson(state: State<'_, AppState>, id: String) -> CommandResult<
 pub fn apply_team_file(state: State<'_, AppState>, content: String) -> CommandResult<Compliance> {
     state.with_vault(|vault| {
         let file = vault.training().adopt_team_file(&content)?;
-        vault.training().check_team(&file)
+        vault.training().check_team(&file, &team_base())
     })
 }
 
@@ -70,7 +70,7 @@ pub fn team_compliance(
         } else {
             vault.training().team_file()?
         };
-        file.map(|file| vault.training().check_team(&file))
+        file.map(|file| vault.training().check_team(&file, &team_base()))
             .transpose()
     })
 }
@@ -113,4 +113,10 @@ pub fn onboarding_state(state: State<'_, AppState>, restart: bool) -> CommandRes
 #[tauri::command]
 pub fn save_onboarding(state: State<'_, AppState>, onboarding: Onboarding) -> CommandResult<()> {
     state.with_vault(|vault| vault.training().set_onboarding(&onboarding))
+}
+
+/// Where relative paths in an adopted team file start: the window has no file to start
+/// from (its text was pasted or picked), so the home folder.
+fn team_base() -> std::path::PathBuf {
+    std::env::var_os("HOME").map_or_else(|| ".".into(), Into::into)
 }

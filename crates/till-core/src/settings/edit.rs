@@ -216,7 +216,7 @@ fn apply(path: &std::path::Path, text: &str, form: &SettingsForm) -> Result<Stri
 }
 
 /// The table `name` under `parent`, created (as a `[name]` section) if missing.
-fn table<'a>(parent: &'a mut Table, name: &str) -> &'a mut Table {
+pub(super) fn table<'a>(parent: &'a mut Table, name: &str) -> &'a mut Table {
     let item = parent
         .entry(name)
         .or_insert_with(|| Item::Table(Table::new()));
@@ -232,7 +232,7 @@ fn table<'a>(parent: &'a mut Table, name: &str) -> &'a mut Table {
 
 /// Sets `key` to `value` in place, so the comments above the key and after the value,
 /// and the key's position, stay as they were.
-fn set(table: &mut Table, key: &str, mut value: Value) {
+pub(super) fn set(table: &mut Table, key: &str, mut value: Value) {
     match table.get_mut(key).and_then(Item::as_value_mut) {
         Some(old) => {
             *value.decor_mut() = old.decor().clone();

@@ -30,7 +30,29 @@ pub enum Fix {
     SetRotationPolicy,
     /// Cap or revoke its agent keys (the Agents view).
     CapAgentKeys,
+    /// A key written in a file: start the leaked-key runbook (the Leaks view).
+    LeakedKey,
+    /// A path the team file names could not be scanned: correct it.
+    CheckPath,
 }
+
+/// A key a scan found written in a file, as the `no_hardcoded_keys` rule reports it:
+/// where, and which key by name or redacted fingerprint, never its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HardcodedKey {
+    /// The file, as shown to the user.
+    pub path: String,
+    pub line: usize,
+    /// The vault key's name, when the value is one of the vault's.
+    pub key: Option<String>,
+    pub provider: String,
+    /// Redacted (`sk_…WXYZ`).
+    pub fingerprint: String,
+}
+
+/// What scanning each path of a `no_hardcoded_keys` rule found, by the path as the team
+/// file writes it; an error says why the path could not be scanned.
+pub type Scans = BTreeMap<String, Result<Vec<HardcodedKey>, String>>;
 
 /// What the rules need to know of an active agent key: which key it spends, and whether
 /// it has an expiry and a dollar or call cap.
@@ -130,7 +152,7 @@ fn applies(scope: &Scope, key: &KeyMeta) -> bool {
 
 /// Why `key` breaks `rule` at `now`, if it does.
 fn breaks(
-    rule: Rule,
+    rule: &Rule,
     key: &KeyMeta,
     agents: &[AgentKeyFacts],
     now: DateTime<Utc>,
@@ -142,6 +164,7 @@ fn breaks(
     };
     match rule {
         Rule::MaxAgeDays { days } => {
+            let days = *days;
             let age = (now - key.last_rotated_at).num_days();
             (age > i64::from(days)).then(|| {
                 finding(
@@ -200,21 +223,94 @@ fn breaks(
                 .collect();
             (!loose.is_empty()).then(|| finding(loose.join("; "), Fix::CapAgentKeys))
         }
+        // Not a property of a key in the inventory: see `hardcoded`.
+        Rule::NoHardcodedKeys { .. } => None,
     }
 }
 
+/// The keys found written under `paths`, one finding per key naming where (the places
+/// in file order, the first few in full); a path that could not be scanned is a finding
+/// of its own. Vault keys are filtered by `scope` like the other rules; a key that is
+/// not in the vault has no environment and counts unless the rule names environments.
+fn hardcoded(paths: &[String], scope: &Scope, keys: &[KeyMeta], scans: &Scans) -> Vec<Finding> {
+    const SHOWN: usize = 3;
+    let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut findings = Vec::new();
+    for path in paths {
+        let found = match scans.get(path) {
+            Some(Ok(found)) => found,
+            Some(Err(error)) => {
+                findings.push(Finding {
+                    key: path.clone(),
+                    why: format!("could not be scanned: {error}"),
+                    fix: Fix::CheckPath,
+                });
+                continue;
+            }
+            None => {
+                findings.push(Finding {
+                    key: path.clone(),
+                    why: "was not scanned".into(),
+                    fix: Fix::CheckPath,
+                });
+                continue;
+            }
+        };
+        for hit in found {
+            let counts = match &hit.key {
+                Some(name) => keys.iter().any(|k| &k.name == name && applies(scope, k)),
+                None => {
+                    scope.environments.is_empty()
+                        && (scope.providers.is_empty()
+                            || scope
+                                .providers
+                                .iter()
+                                .any(|p| p.eq_ignore_ascii_case(&hit.provider)))
+                }
+            };
+            if !counts {
+                continue;
+            }
+            let who = match &hit.key {
+                Some(name) => format!("{name} ({})", hit.fingerprint),
+                None => format!("a {} key not in Till ({})", hit.provider, hit.fingerprint),
+            };
+            by_key
+                .entry(who)
+                .or_default()
+                .push(format!("{}:{}", hit.path, hit.line));
+        }
+    }
+    for (key, places) in by_key {
+        let more = places.len().saturating_sub(SHOWN);
+        let mut why = format!("hardcoded in {}", places[..places.len().min(SHOWN)].join(", "));
+        if more > 0 {
+            why.push_str(&format!(" and {more} more"));
+        }
+        findings.push(Finding {
+            key,
+            why,
+            fix: Fix::LeakedKey,
+        });
+    }
+    findings
+}
+
 fn check_rule(
-    rule: Rule,
+    rule: &Rule,
     scope: &Scope,
-    keys: &[KeyMeta],
-    agents: &[AgentKeyFacts],
+    facts: &Facts<'_>,
     now: DateTime<Utc>,
 ) -> Status {
-    let findings: Vec<Finding> = keys
-        .iter()
-        .filter(|k| applies(scope, k))
-        .filter_map(|k| breaks(rule, k, agents, now))
-        .collect();
+    let findings: Vec<Finding> = match rule {
+        Rule::NoHardcodedKeys { paths } => hardcoded(paths, scope, facts.keys, facts.scans),
+        _ => facts
+            .keys
+            .iter()
+            .filter(|k| applies(scope, k))
+            .filter_map(|k| breaks(rule, k, facts.agents, now))
+            .collect(),
+    };
     if findings.is_empty() {
         Status::Pass
     } else {
@@ -222,15 +318,40 @@ fn check_rule(
     }
 }
 
-/// Checks `file` against `keys` and their active agent keys at `now`, with the manual
-/// items' `ticks`.
-pub fn check(
-    file: &TeamFile,
-    keys: &[KeyMeta],
-    agents: &[AgentKeyFacts],
-    ticks: &Ticks,
-    now: DateTime<Utc>,
-) -> Compliance {
+/// What the rules are checked against: the inventory, its active agent keys, and what
+/// scanning the `no_hardcoded_keys` paths found.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    pub keys: &'a [KeyMeta],
+    pub agents: &'a [AgentKeyFacts],
+    pub scans: &'a Scans,
+}
+
+impl TeamFile {
+    /// Every path a `no_hardcoded_keys` rule names, once, in file order: what to scan
+    /// before [`check`].
+    pub fn scan_paths(&self) -> Vec<String> {
+        let rules = self
+            .policies
+            .iter()
+            .map(|p| &p.rule)
+            .chain(self.checklists.iter().flat_map(|l| l.items.iter()).filter_map(|i| i.rule.as_ref()));
+        let mut paths: Vec<String> = Vec::new();
+        for rule in rules {
+            if let Rule::NoHardcodedKeys { paths: named } = rule {
+                for path in named {
+                    if !paths.contains(path) {
+                        paths.push(path.clone());
+                    }
+                }
+            }
+        }
+        paths
+    }
+}
+
+/// Checks `file` against the `facts` at `now`, with the manual items' `ticks`.
+pub fn check(file: &TeamFile, facts: &Facts<'_>, ticks: &Ticks, now: DateTime<Utc>) -> Compliance {
     let policies: Vec<Checked> = file
         .policies
         .iter()
@@ -239,8 +360,8 @@ pub fn check(
                 .description
                 .clone()
                 .unwrap_or_else(|| policy.id.clone()),
-            rule: Some(policy.rule),
-            status: check_rule(policy.rule, &policy.applies_to, keys, agents, now),
+            rule: Some(policy.rule.clone()),
+            status: check_rule(&policy.rule, &policy.applies_to, facts, now),
         })
         .collect();
     let checklists: Vec<CheckedList> = file
@@ -254,9 +375,9 @@ pub fn check(
                 .iter()
                 .map(|item| Checked {
                     text: item.text.clone(),
-                    rule: item.rule,
-                    status: match item.rule {
-                        Some(rule) => check_rule(rule, &item.applies_to, keys, agents, now),
+                    rule: item.rule.clone(),
+                    status: match &item.rule {
+                        Some(rule) => check_rule(rule, &item.applies_to, facts, now),
                         None => match ticks.get(&tick_key(&list.id, &item.text)) {
                             Some(tick) => Status::Ticked { tick: tick.clone() },
                             None => Status::Open,
@@ -289,6 +410,27 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()
+    }
+
+    /// The check with nothing scanned (the rules about the inventory).
+    fn check(
+        file: &TeamFile,
+        keys: &[KeyMeta],
+        agents: &[AgentKeyFacts],
+        ticks: &Ticks,
+        now: DateTime<Utc>,
+    ) -> Compliance {
+        let scans = Scans::new();
+        super::check(
+            file,
+            &Facts {
+                keys,
+                agents,
+                scans: &scans,
+            },
+            ticks,
+            now,
+        )
     }
 
     fn inventory() -> Vec<KeyMeta> {
@@ -462,5 +604,111 @@ mod tests {
         };
         assert_eq!(findings[0].fix, Fix::NarrowerKey);
         assert_eq!(findings[0].why, "grants full access (stripe:*:*)");
+    }
+
+    fn hit(path: &str, line: usize, key: Option<&str>, provider: &str) -> HardcodedKey {
+        HardcodedKey {
+            path: path.into(),
+            line,
+            key: key.map(Into::into),
+            provider: provider.into(),
+            fingerprint: "sk_…WXYZ".into(),
+        }
+    }
+
+    #[test]
+    fn hardcoded_keys_fail_the_rule_naming_each_key_redacted_and_where() {
+        let file = parse(
+            "[team]\nname = \"T\"\n[[policy]]\nid = \"p\"\nrule = \"no_hardcoded_keys\"\n\
+             paths = [\"services\", \"web\", \"gone\"]\n",
+        )
+        .unwrap();
+        assert_eq!(file.scan_paths(), ["services", "web", "gone"]);
+        let mut scans = Scans::new();
+        scans.insert(
+            "services".into(),
+            Ok(vec![
+                hit("services/.env", 3, Some("Stripe prod"), "stripe"),
+                hit("services/a.py", 9, None, "openai"),
+            ]),
+        );
+        let many = (1..=5).map(|line| hit("web/app.js", line, Some("Stripe prod"), "stripe"));
+        scans.insert("web".into(), Ok(many.collect()));
+        scans.insert("gone".into(), Err("gone: No such file or directory".into()));
+        let keys = inventory();
+        let facts = Facts {
+            keys: &keys,
+            agents: &[],
+            scans: &scans,
+        };
+        let report = super::check(&file, &facts, &Ticks::new(), at("2026-06-01T00:00:00Z"));
+        assert!(!report.compliant);
+        let Status::Fail { findings } = &report.policies[0].status else {
+            panic!("expected findings");
+        };
+        let shown: Vec<(&str, &str, Fix)> = findings
+            .iter()
+            .map(|f| (f.key.as_str(), f.why.as_str(), f.fix))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "gone",
+                    "could not be scanned: gone: No such file or directory",
+                    Fix::CheckPath
+                ),
+                (
+                    "Stripe prod (sk_…WXYZ)",
+                    "hardcoded in services/.env:3, web/app.js:1, web/app.js:2 and 3 more",
+                    Fix::LeakedKey
+                ),
+                (
+                    "a openai key not in Till (sk_…WXYZ)",
+                    "hardcoded in services/a.py:9",
+                    Fix::LeakedKey
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn clean_paths_pass_and_scopes_narrow_what_counts() {
+        let rule = |extra: &str| {
+            parse(&format!(
+                "[team]\nname = \"T\"\n[[policy]]\nid = \"p\"\nrule = \"no_hardcoded_keys\"\n\
+                 paths = [\"src\"]\n{extra}"
+            ))
+            .unwrap()
+        };
+        let keys = inventory();
+        let status = |file: &TeamFile, found: Vec<HardcodedKey>| {
+            let scans = Scans::from([("src".to_owned(), Ok(found))]);
+            let facts = Facts {
+                keys: &keys,
+                agents: &[],
+                scans: &scans,
+            };
+            super::check(file, &facts, &Ticks::new(), at("2026-06-01T00:00:00Z")).policies[0]
+                .status
+                .clone()
+        };
+        assert_eq!(status(&rule(""), vec![]), Status::Pass);
+        let found = || {
+            vec![
+                hit("src/.env", 1, Some("Dev key"), "openai"),
+                hit("src/.env", 2, None, "github"),
+            ]
+        };
+        // Only prod keys: the dev key and the key Till does not know are left out.
+        assert_eq!(
+            status(&rule("environments = [\"prod\"]"), found()),
+            Status::Pass
+        );
+        let Status::Fail { findings } = status(&rule("providers = [\"github\"]"), found()) else {
+            panic!("the github key counts");
+        };
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].key.starts_with("a github key"), "{findings:?}");
     }
 }

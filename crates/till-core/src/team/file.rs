@@ -13,7 +13,7 @@ use toml::Spanned;
 use ts_rs::TS;
 
 /// A rule that can be checked against the inventory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 #[ts(export)]
 pub enum Rule {
@@ -31,6 +31,9 @@ pub enum Rule {
     RotationPolicyRequired,
     /// Every active agent key on a key has an expiry and a dollar or call cap.
     AgentKeysCapped,
+    /// No key (a vault key, a provider key, an agent token) is written in a file under
+    /// these paths (absolute, `~/…`, or relative to the team file's folder).
+    NoHardcodedKeys { paths: Vec<String> },
 }
 
 /// The rule names a team file may use.
@@ -42,6 +45,7 @@ pub const RULE_NAMES: &[&str] = &[
     "scopes_declared",
     "rotation_policy_required",
     "agent_keys_capped",
+    "no_hardcoded_keys",
 ];
 
 /// Which keys a rule looks at; empty lists mean all.
@@ -131,6 +135,7 @@ struct RawPolicy {
     id: Spanned<String>,
     rule: Spanned<String>,
     days: Option<Spanned<i64>>,
+    paths: Option<Spanned<Vec<String>>>,
     description: Option<String>,
     #[serde(default)]
     environments: Vec<String>,
@@ -154,6 +159,7 @@ struct RawItem {
     text: Spanned<String>,
     rule: Option<Spanned<String>>,
     days: Option<Spanned<i64>>,
+    paths: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     environments: Vec<String>,
     #[serde(default)]
@@ -184,11 +190,12 @@ impl Problems<'_> {
     }
 }
 
-/// Turns a rule name and its `days` into a [`Rule`], or records why not.
+/// Turns a rule name and its `days` or `paths` into a [`Rule`], or records why not.
 fn rule(
     problems: &mut Problems<'_>,
     name: &Spanned<String>,
     days: Option<&Spanned<i64>>,
+    paths: Option<&Spanned<Vec<String>>>,
 ) -> Option<Rule> {
     let at = name.span().start;
     let parsed = match name.get_ref().as_str() {
@@ -214,6 +221,24 @@ fn rule(
         "scopes_declared" => Some(Rule::ScopesDeclared),
         "rotation_policy_required" => Some(Rule::RotationPolicyRequired),
         "agent_keys_capped" => Some(Rule::AgentKeysCapped),
+        "no_hardcoded_keys" => match paths {
+            Some(paths) if paths.get_ref().iter().all(|p| !p.trim().is_empty()) && !paths.get_ref().is_empty() => {
+                Some(Rule::NoHardcodedKeys {
+                    paths: paths.get_ref().iter().map(|p| p.trim().to_owned()).collect(),
+                })
+            }
+            Some(paths) => {
+                problems.at(paths.span().start, "paths must name at least one folder, none empty");
+                return None;
+            }
+            None => {
+                problems.at(
+                    at,
+                    "no_hardcoded_keys needs `paths = [\"…\"]` (the folders to scan, relative to this file)",
+                );
+                return None;
+            }
+        },
         other => {
             problems.at(
                 at,
@@ -225,11 +250,19 @@ fn rule(
             return None;
         }
     };
-    if let (Some(days), Some(rule)) = (days, parsed) {
+    if let (Some(days), Some(rule)) = (days, &parsed) {
         if !matches!(rule, Rule::MaxAgeDays { .. }) {
             problems.at(
                 days.span().start,
                 "`days` only applies to the max_age_days rule",
+            );
+        }
+    }
+    if let (Some(paths), Some(rule)) = (paths, &parsed) {
+        if !matches!(rule, Rule::NoHardcodedKeys { .. }) {
+            problems.at(
+                paths.span().start,
+                "`paths` only applies to the no_hardcoded_keys rule",
             );
         }
     }
@@ -270,7 +303,12 @@ pub fn parse(text: &str) -> Result<TeamFile, Vec<FileProblem>> {
     let mut policies = Vec::new();
     for raw_policy in &raw.policy {
         let id = unique(&mut problems, &raw_policy.id, "policy");
-        if let Some(rule) = rule(&mut problems, &raw_policy.rule, raw_policy.days.as_ref()) {
+        if let Some(rule) = rule(
+            &mut problems,
+            &raw_policy.rule,
+            raw_policy.days.as_ref(),
+            raw_policy.paths.as_ref(),
+        ) {
             policies.push(TeamPolicy {
                 id,
                 description: raw_policy.description.clone(),
@@ -291,13 +329,24 @@ pub fn parse(text: &str) -> Result<TeamFile, Vec<FileProblem>> {
                 problems.at(raw_item.text.span().start, "a checklist item needs text");
             }
             let item_rule = match &raw_item.rule {
-                Some(name) => match rule(&mut problems, name, raw_item.days.as_ref()) {
+                Some(name) => match rule(
+                    &mut problems,
+                    name,
+                    raw_item.days.as_ref(),
+                    raw_item.paths.as_ref(),
+                ) {
                     Some(rule) => Some(rule),
                     None => continue,
                 },
                 None => {
                     if let Some(days) = &raw_item.days {
                         problems.at(days.span().start, "`days` needs `rule = \"max_age_days\"`");
+                    }
+                    if let Some(paths) = &raw_item.paths {
+                        problems.at(
+                            paths.span().start,
+                            "`paths` needs `rule = \"no_hardcoded_keys\"`",
+                        );
                     }
                     None
                 }
@@ -391,6 +440,9 @@ title = "Quarterly key audit"
             ("[[policy]]\nid = \"x\"\nrule = \"owner_required\"\n", "missing field `team`"),
             ("[team]\nname = \"A\"\n[[checklist]]\nid = \"c\"\ntitle = \"C\"\n  [[checklist.item]]\n  text = \"t\"\n  days = 5\n", "line 8, column 10: `days` needs"),
             ("[team]\nname = 5\n", "line 2, column 8"),
+            ("[team]\nname = \"A\"\n[[policy]]\nid = \"x\"\nrule = \"no_hardcoded_keys\"\n", "line 5, column 8: no_hardcoded_keys needs `paths"),
+            ("[team]\nname = \"A\"\n[[policy]]\nid = \"x\"\nrule = \"no_hardcoded_keys\"\npaths = []\n", "line 6, column 9: paths must name"),
+            ("[team]\nname = \"A\"\n[[policy]]\nid = \"x\"\nrule = \"owner_required\"\npaths = [\"src\"]\n", "line 6, column 9: `paths` only applies"),
         ];
         for (text, expected) in cases {
             let found = problems(text);

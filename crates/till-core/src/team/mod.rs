@@ -8,7 +8,7 @@ pub mod check;
 pub mod file;
 pub mod report;
 
-pub use check::{check, Compliance, Finding, Fix, Status, Tick, Ticks};
+pub use check::{check, Compliance, Facts, Finding, Fix, HardcodedKey, Scans, Status, Tick, Ticks};
 pub use file::{parse, FileProblem, Rule, TeamFile};
 
 /// Till's own checklists (onboarding, offboarding, quarterly audit, leaked key, AI agent

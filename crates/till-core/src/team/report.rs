@@ -55,7 +55,7 @@ impl Compliance {
 #[cfg(test)]
 mod tests {
     use crate::model::tests_support::key;
-    use crate::team::{check, parse, Ticks};
+    use crate::team::{check, parse, Facts, Scans, Ticks};
 
     #[test]
     fn markdown_lists_what_fails_with_the_keys_and_what_is_open() {
@@ -65,10 +65,14 @@ mod tests {
         )
         .unwrap();
         let keys = [key("Stripe prod", "stripe", "prod")];
+        let facts = Facts {
+            keys: &keys,
+            agents: &[],
+            scans: &Scans::new(),
+        };
         let report = check(
             &file,
-            &keys,
-            &[],
+            &facts,
             &Ticks::new(),
             "2026-06-01T00:00:00Z".parse().unwrap(),
         );

@@ -2,15 +2,18 @@
 //! and lesson progress, all sealed like every other record.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
+use super::fingerprints::Fingerprinter;
 use super::inventory::Inventory;
 use super::store::audit::{AuditAction, AuditDetails};
 use super::store::{Dates, RecordKind, Store};
 use crate::error::TillError;
-use crate::team::check::tick_key;
+use crate::leaks;
+use crate::team::check::{tick_key, Facts, HardcodedKey, Scans};
 use crate::team::{self, Compliance, FileProblem, TeamFile, Tick, Ticks};
 
 const TEAM_FILE_ID: &str = "team-file";
@@ -141,15 +144,55 @@ impl Training<'_> {
         self.write_json(TICKS_ID, &ticks, detail)
     }
 
-    /// Checks a team file against the inventory and its active agent keys now.
-    pub fn check_team(&self, file: &TeamFile) -> Result<Compliance, TillError> {
+    /// Checks a team file against the inventory and its active agent keys now, scanning
+    /// the folders its `no_hardcoded_keys` rules name (relative ones under `base`, the
+    /// team file's folder) with the vault's fingerprints.
+    pub fn check_team(&self, file: &TeamFile, base: &Path) -> Result<Compliance, TillError> {
+        let scans = self.scan_team_paths(file, base);
+        let facts = Facts {
+            keys: self.inventory,
+            agents: &super::grants::agent_facts(self.store)?,
+            scans: &scans,
+        };
         Ok(team::check(
             file,
-            self.inventory,
-            &super::grants::agent_facts(self.store)?,
+            &facts,
             &self.checklist_ticks()?,
             self.store.now(),
         ))
+    }
+
+    /// Scans each path the team file's `no_hardcoded_keys` rules name.
+    fn scan_team_paths(&self, file: &TeamFile, base: &Path) -> Scans {
+        let paths = file.scan_paths();
+        if paths.is_empty() {
+            return Scans::new();
+        }
+        let prints = Fingerprinter::new(self.store.fingerprint_key(), self.inventory.iter());
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let limit = crate::settings::ScanSettings::default().max_file_size();
+        paths
+            .into_iter()
+            .map(|path| {
+                let folder = leaks::resolve(&path, base, home.as_deref());
+                let found = leaks::scan(&prints, &[folder], limit)
+                    .map(|outcome| {
+                        outcome
+                            .findings
+                            .into_iter()
+                            .map(|f| HardcodedKey {
+                                path: f.path,
+                                line: f.line,
+                                key: f.key,
+                                provider: f.provider,
+                                fingerprint: f.fingerprint,
+                            })
+                            .collect()
+                    })
+                    .map_err(|error| error.to_string());
+                (path, found)
+            })
+            .collect()
     }
 
     /// The walkthrough's state (a new vault starts at its first step).

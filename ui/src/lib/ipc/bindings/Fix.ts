@@ -3,4 +3,4 @@
 /**
  * What Till can do about a finding.
  */
-export type Fix = "set_owner" | "start_rotation" | "narrower_key" | "set_expiry" | "declare_scopes" | "set_rotation_policy" | "cap_agent_keys";
+export type Fix = "set_owner" | "start_rotation" | "narrower_key" | "set_expiry" | "declare_scopes" | "set_rotation_policy" | "cap_agent_keys" | "leaked_key" | "check_path";

@@ -3,4 +3,4 @@
 /**
  * A rule that can be checked against the inventory.
  */
-export type Rule = { "rule": "max_age_days", days: number, } | { "rule": "no_full_access" } | { "rule": "owner_required" } | { "rule": "expiry_required" } | { "rule": "scopes_declared" } | { "rule": "rotation_policy_required" } | { "rule": "agent_keys_capped" };
+export type Rule = { "rule": "max_age_days", days: number, } | { "rule": "no_full_access" } | { "rule": "owner_required" } | { "rule": "expiry_required" } | { "rule": "scopes_declared" } | { "rule": "rotation_policy_required" } | { "rule": "agent_keys_capped" } | { "rule": "no_hardcoded_keys", paths: Array<string>, };
