@@ -78,6 +78,7 @@ pub fn run(context: &Context, args: ScanArgs) -> Result<ExitCode, TillError> {
     let options = Options {
         max_file_size: args.max_size,
         threads: args.threads,
+        max_depth: None,
     };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -221,7 +221,11 @@ fn no_hardcoded_keys_scans_the_named_folders_and_names_the_keys_redacted() {
         format!("PORT=8080\nSTRIPE_KEY={value}\n"),
     )
     .unwrap();
-    std::fs::write(repo.join("docs/setup.md"), "Read STRIPE_KEY from the env.\n").unwrap();
+    std::fs::write(
+        repo.join("docs/setup.md"),
+        "Read STRIPE_KEY from the env.\n",
+    )
+    .unwrap();
     let file = repo.join("till-team.toml");
     let rule = |paths: &str| {
         format!(
@@ -236,7 +240,10 @@ fn no_hardcoded_keys_scans_the_named_folders_and_names_the_keys_redacted() {
     assert!(text.contains("FAIL  No keys in the repo"), "{text}");
     assert!(text.contains("Stripe prod (rk_…aaaa)"), "{text}");
     assert!(text.contains("services/api/.env:2"), "{text}");
-    assert!(!text.contains(value) && !stderr(&out).contains(value), "{text}");
+    assert!(
+        !text.contains(value) && !stderr(&out).contains(value),
+        "{text}"
+    );
 
     // The docs alone are clean; a path that does not exist says so.
     std::fs::write(&file, rule("\"docs\"")).unwrap();
@@ -245,5 +252,9 @@ fn no_hardcoded_keys_scans_the_named_folders_and_names_the_keys_redacted() {
     std::fs::write(&file, rule("\"nowhere\"")).unwrap();
     let out = home.with_password(&["team", "check", &file.to_string_lossy()], "");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stdout(&out).contains("nowhere could not be scanned"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("nowhere could not be scanned"),
+        "{}",
+        stdout(&out)
+    );
 }

@@ -17,6 +17,9 @@ pub struct Options {
     pub max_file_size: u64,
     /// Threads scanning files; 0 picks one per core.
     pub threads: usize,
+    /// How deep to walk below each root (`Some(1)`: its own files only, as a watcher
+    /// rescanning one changed folder wants); `None`: all the way.
+    pub max_depth: Option<usize>,
 }
 
 impl Default for Options {
@@ -24,6 +27,7 @@ impl Default for Options {
         Self {
             max_file_size: crate::DEFAULT_MAX_FILE_SIZE,
             threads: 0,
+            max_depth: None,
         }
     }
 }
@@ -69,6 +73,7 @@ pub fn scan_paths(
             .add_custom_ignore_filename(IGNORE_FILE)
             .filter_entry(|entry| entry.file_name() != ".git")
             .threads(options.threads)
+            .max_depth(options.max_depth)
             .build_parallel();
         walker.run(|| {
             Box::new(|entry| {

@@ -94,7 +94,10 @@ pub fn watch(paths: &TillPaths, folder: &str, home: Option<&Path>) -> Result<Set
     }
     let written = shorten(&absolute, home);
     change_watched(paths, |watched| {
-        if watched.iter().any(|w| expand(w, home).as_ref() == Some(&absolute)) {
+        if watched
+            .iter()
+            .any(|w| expand(w, home).as_ref() == Some(&absolute))
+        {
             return Ok(());
         }
         if watched.len() >= MAX_WATCHED {
@@ -169,7 +172,10 @@ mod tests {
         );
         let (_root, paths) = setup("[scan]\nwached = []\n");
         let error = Settings::load(&paths).unwrap_err().to_string();
-        assert!(error.contains("wached") && error.contains("line 2"), "{error}");
+        assert!(
+            error.contains("wached") && error.contains("line 2"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -283,7 +283,10 @@ fn hardcoded(paths: &[String], scope: &Scope, keys: &[KeyMeta], scans: &Scans) -
     }
     for (key, places) in by_key {
         let more = places.len().saturating_sub(SHOWN);
-        let mut why = format!("hardcoded in {}", places[..places.len().min(SHOWN)].join(", "));
+        let mut why = format!(
+            "hardcoded in {}",
+            places[..places.len().min(SHOWN)].join(", ")
+        );
         if more > 0 {
             why.push_str(&format!(" and {more} more"));
         }
@@ -296,12 +299,7 @@ fn hardcoded(paths: &[String], scope: &Scope, keys: &[KeyMeta], scans: &Scans) -
     findings
 }
 
-fn check_rule(
-    rule: &Rule,
-    scope: &Scope,
-    facts: &Facts<'_>,
-    now: DateTime<Utc>,
-) -> Status {
+fn check_rule(rule: &Rule, scope: &Scope, facts: &Facts<'_>, now: DateTime<Utc>) -> Status {
     let findings: Vec<Finding> = match rule {
         Rule::NoHardcodedKeys { paths } => hardcoded(paths, scope, facts.keys, facts.scans),
         _ => facts
@@ -331,11 +329,12 @@ impl TeamFile {
     /// Every path a `no_hardcoded_keys` rule names, once, in file order: what to scan
     /// before [`check`].
     pub fn scan_paths(&self) -> Vec<String> {
-        let rules = self
-            .policies
-            .iter()
-            .map(|p| &p.rule)
-            .chain(self.checklists.iter().flat_map(|l| l.items.iter()).filter_map(|i| i.rule.as_ref()));
+        let rules = self.policies.iter().map(|p| &p.rule).chain(
+            self.checklists
+                .iter()
+                .flat_map(|l| l.items.iter())
+                .filter_map(|i| i.rule.as_ref()),
+        );
         let mut paths: Vec<String> = Vec::new();
         for rule in rules {
             if let Rule::NoHardcodedKeys { paths: named } = rule {

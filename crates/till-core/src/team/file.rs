@@ -222,13 +222,23 @@ fn rule(
         "rotation_policy_required" => Some(Rule::RotationPolicyRequired),
         "agent_keys_capped" => Some(Rule::AgentKeysCapped),
         "no_hardcoded_keys" => match paths {
-            Some(paths) if paths.get_ref().iter().all(|p| !p.trim().is_empty()) && !paths.get_ref().is_empty() => {
+            Some(paths)
+                if paths.get_ref().iter().all(|p| !p.trim().is_empty())
+                    && !paths.get_ref().is_empty() =>
+            {
                 Some(Rule::NoHardcodedKeys {
-                    paths: paths.get_ref().iter().map(|p| p.trim().to_owned()).collect(),
+                    paths: paths
+                        .get_ref()
+                        .iter()
+                        .map(|p| p.trim().to_owned())
+                        .collect(),
                 })
             }
             Some(paths) => {
-                problems.at(paths.span().start, "paths must name at least one folder, none empty");
+                problems.at(
+                    paths.span().start,
+                    "paths must name at least one folder, none empty",
+                );
                 return None;
             }
             None => {

@@ -3,7 +3,12 @@
 //!
 //! The engine knows no vault types; here the catalog's formats become its [`Format`]s
 //! and the vault's [`Fingerprinter`] answers its lookups, so a value found on disk is
-//! named by keyed hash and never compared in plaintext.
+//! named by keyed hash and never compared in plaintext. [`debounce`] turns a watcher's
+//! stream of changed paths into a few bounded rescans; [`board`] keeps what they found,
+//! says which vault keys are news (announced once) and hides what the user dismissed.
+
+pub mod board;
+pub mod debounce;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -60,9 +65,20 @@ pub fn scan(
     folders: &[PathBuf],
     max_file_size: u64,
 ) -> Result<Outcome, TillError> {
+    scan_with(prints, folders, max_file_size, None)
+}
+
+/// [`scan`], `max_depth` levels deep (`Some(1)`: the folders' own files).
+pub fn scan_with(
+    prints: &dyn Fingerprints,
+    folders: &[PathBuf],
+    max_file_size: u64,
+    max_depth: Option<usize>,
+) -> Result<Outcome, TillError> {
     let options = Options {
         max_file_size,
         threads: 1,
+        max_depth,
     };
     till_scan::walk::scan_paths(scanner()?, prints, folders, options).map_err(|error| {
         TillError::InvalidInput {
