@@ -9,6 +9,7 @@
 
 pub mod board;
 pub mod debounce;
+pub mod runbook;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

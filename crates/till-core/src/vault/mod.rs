@@ -15,6 +15,7 @@ mod copy;
 mod fingerprints;
 mod grants;
 mod inventory;
+mod leak_response;
 mod reminders;
 mod rotation;
 mod store;
@@ -42,6 +43,7 @@ pub use copy::{Copies, CopyPlan, CopyRequest, Purpose};
 pub use fingerprints::{Fingerprinter, KeyRef};
 pub use grants::{describe_limits, GrantView, Grants, Minted, NewGrant};
 pub use inventory::{ImportReport, Inventory, Keys};
+pub use leak_response::LeakResponse;
 pub use reminders::{due_while_locked, AuditReview, LockedDue, Reminders};
 pub use rotation::{RotationAction, RotationInput, Runbook};
 pub use store::audit::{self, AuditAction, AuditEntry, Verdict};
@@ -274,6 +276,13 @@ impl Vault {
     /// The rotation runbook.
     pub fn rotation(&mut self) -> Runbook<'_> {
         Runbook {
+            keys: self.keys_mut(),
+        }
+    }
+
+    /// The leaked-key runbook's audited steps.
+    pub fn leak_response(&mut self) -> LeakResponse<'_> {
+        LeakResponse {
             keys: self.keys_mut(),
         }
     }

@@ -47,6 +47,9 @@ pub enum AuditAction {
     AgentCapReached,
     /// An agent key expired.
     AgentExpired,
+    /// A step of the leaked-key runbook: started from a finding, a step done, the
+    /// incident recorded.
+    Leak,
 }
 
 impl AuditAction {
@@ -73,6 +76,7 @@ impl AuditAction {
             Self::AgentFirstUse => "agent_first_use",
             Self::AgentCapReached => "agent_cap_reached",
             Self::AgentExpired => "agent_expired",
+            Self::Leak => "leak",
         }
     }
 }
