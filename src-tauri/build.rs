@@ -61,6 +61,16 @@ const COMMANDS: &[&str] = &[
     "agent_usage_csv",
     "agent_models",
     "take_agent_route",
+    "leak_overview",
+    "watch_folder",
+    "unwatch_folder",
+    "scan_folder",
+    "dismiss_leak",
+    "reveal_leak_file",
+    "leak_runbook",
+    "start_leak_runbook",
+    "leak_step_done",
+    "record_leak",
 ];
 
 fn main() {

@@ -11,6 +11,7 @@ mod clipboard;
 mod commands;
 mod copying;
 mod error;
+mod leaks;
 mod lifecycle;
 mod logging;
 mod notifications;
@@ -43,6 +44,7 @@ pub fn run() -> Result<i32, StartupError> {
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .manage(state)
         .manage(agents::AgentsHost::default())
+        .manage(leaks::LeaksHost::default())
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
             commands::window::close_main_window,
@@ -103,6 +105,16 @@ pub fn run() -> Result<i32, StartupError> {
             commands::agents::agent_usage_csv,
             commands::agents::agent_models,
             commands::agents::take_agent_route,
+            commands::leaks::leak_overview,
+            commands::leaks::watch_folder,
+            commands::leaks::unwatch_folder,
+            commands::leaks::scan_folder,
+            commands::leaks::dismiss_leak,
+            commands::leaks::reveal_leak_file,
+            commands::leaks::leak_runbook,
+            commands::leaks::start_leak_runbook,
+            commands::leaks::leak_step_done,
+            commands::leaks::record_leak,
         ])
         .setup(|app| {
             tray::create(app.handle())?;
@@ -111,6 +123,7 @@ pub fn run() -> Result<i32, StartupError> {
             lifecycle::start_session_socket(app.handle());
             scheduler::start(app.handle().clone());
             agents::start(app.handle().clone());
+            leaks::start(app.handle().clone());
             quick::register_shortcut(app.handle());
             quick::prewarm(app.handle());
             if std::env::args().any(|arg| arg == "--open") {

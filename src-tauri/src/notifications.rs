@@ -29,6 +29,7 @@ mod action {
     pub const COPY_ANYWAY: &str = "copy_anyway";
     pub const RAISE_CAP: &str = "raise_cap";
     pub const REVOKE: &str = "revoke";
+    pub const LEAK_RUNBOOK: &str = "leak_runbook";
 }
 
 /// How long "Snooze" holds a key's reminders.
@@ -147,6 +148,41 @@ pub fn agent_alert(app: &AppHandle, alert: &till_core::agents::alerts::Alert, na
         },
         action::OPEN | action::RAISE_CAP => crate::agents::show(&app, Some(&grant_id)),
         _ => {}
+    })
+}
+
+/// A vault key found written in a file: "Stripe prod is in ~/code/shop/.env:3", with
+/// **Start leaked-key runbook** (audited, opens the runbook on that key) and **Open**
+/// (the Leaks view). Quiet hours do not hold it: a leaked key is in use meanwhile.
+pub fn leak_found(app: &AppHandle, name: String, place: String) -> bool {
+    let mut notification = Notification::new();
+    notification
+        .summary(&format!("{name} is in {place}"))
+        .body("Its value is written in a file in a watched folder: treat it as leaked.")
+        .action(action::OPEN, "Open")
+        .action(action::LEAK_RUNBOOK, "Start leaked-key runbook")
+        .urgency(Urgency::Critical);
+    let app = app.clone();
+    show(&mut notification, move |id| match id {
+        action::LEAK_RUNBOOK => crate::leaks::start_runbook(&app, &name, Some(&place)),
+        action::OPEN => windows::show_at(&app, Route::Leaks),
+        _ => {}
+    })
+}
+
+/// More vault keys found in one rescan than are announced one by one.
+pub fn more_leaks_found(app: &AppHandle, more: usize) -> bool {
+    let mut notification = Notification::new();
+    notification
+        .summary(&format!("{more} more vault keys found in files"))
+        .body("Open the Leaks view to see where, and start each key's runbook.")
+        .action(action::OPEN, "Open")
+        .urgency(Urgency::Critical);
+    let app = app.clone();
+    show(&mut notification, move |id| {
+        if id == action::OPEN {
+            windows::show_at(&app, Route::Leaks);
+        }
     })
 }
 

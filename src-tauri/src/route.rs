@@ -18,6 +18,8 @@ pub enum Route {
         name: String,
         panel: Option<KeyPanel>,
     },
+    /// What the leak scanner found in the watched folders.
+    Leaks,
 }
 
 /// A panel of the key detail.
@@ -27,4 +29,6 @@ pub enum Route {
 pub enum KeyPanel {
     Rotation,
     Audit,
+    /// The leaked-key runbook (revoke, rotate, find every place, record).
+    Leak,
 }

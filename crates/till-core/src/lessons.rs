@@ -24,6 +24,7 @@ pub const ACTIONS: &[&str] = &[
     "team_check",
     "pin_key",
     "mint_agent_key",
+    "scan_folder",
 ];
 
 /// A source a lesson is grounded in.

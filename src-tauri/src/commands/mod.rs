@@ -5,6 +5,7 @@
 pub mod agents;
 pub mod app;
 pub mod copying;
+pub mod leaks;
 pub mod quick;
 pub mod reminders;
 pub mod settings;

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use till_scan::walk::Options;
+pub use till_scan::Finding;
 use till_scan::{Fingerprints, Format, Outcome, Scanner, VaultMatch};
 
 use crate::catalog;

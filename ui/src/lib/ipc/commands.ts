@@ -15,6 +15,9 @@ import type { ImportReport } from "./bindings/ImportReport";
 import type { KeyChanges } from "./bindings/KeyChanges";
 import type { KeyInput } from "./bindings/KeyInput";
 import type { KeyView } from "./bindings/KeyView";
+import type { LeakOverview } from "./bindings/LeakOverview";
+import type { LeakRunbook } from "./bindings/LeakRunbook";
+import type { LeakStep } from "./bindings/LeakStep";
 import type { LessonView } from "./bindings/LessonView";
 import type { MintInput } from "./bindings/MintInput";
 import type { MintedAgent } from "./bindings/MintedAgent";
@@ -156,3 +159,26 @@ export const takeAgentRoute = () => call<string | null>("take_agent_route");
 export const AGENTS_EVENT = "till://agents";
 /** Emitted when the tray or a notification wants the Agents view (`takeAgentRoute`). */
 export const AGENT_ROUTE_EVENT = "till://agent-route";
+
+/** The watched folders and what the leak scanner found in them (none while locked). */
+export const leakOverview = () => call<LeakOverview>("leak_overview");
+/** Adds a folder to `[scan] watched` and scans it; results arrive with `LEAKS_EVENT`. */
+export const watchFolder = (folder: string) => call<LeakOverview>("watch_folder", { folder });
+export const unwatchFolder = (folder: string) => call<LeakOverview>("unwatch_folder", { folder });
+/** Scans a folder once, without watching it; results arrive with `LEAKS_EVENT`. */
+export const scanFolder = (folder: string) => call<void>("scan_folder", { folder });
+/** Hides a finding until its file changes. */
+export const dismissLeak = (path: string, line: number, fingerprint: string) =>
+  call<LeakOverview>("dismiss_leak", { path, line, fingerprint });
+/** Copies a file's path and opens its folder; only files with a finding. */
+export const revealLeakFile = (path: string) => call<void>("reveal_leak_file", { path });
+export const leakRunbook = (key: string) => call<LeakRunbook>("leak_runbook", { key });
+/** Audited: the runbook started on `key`, found at `place`. */
+export const startLeakRunbook = (key: string, place: string | null) =>
+  call<void>("start_leak_runbook", { key, place });
+export const leakStepDone = (key: string, step: LeakStep) =>
+  call<void>("leak_step_done", { key, step });
+/** Adds a dated note to the key's notes, audited. */
+export const recordLeak = (key: string, note: string) => call<void>("record_leak", { key, note });
+/** Emitted when findings change (a rescan, a lock). */
+export const LEAKS_EVENT = "till://leaks";

@@ -17,6 +17,8 @@ export const nav = $state<{
   agentRoute: string | null;
   /** Open the Agents view on its mint form (a lesson's closing button). */
   agentMint: boolean;
+  /** Open the Leaks view ready to scan a folder (a lesson's closing button). */
+  leaksScan: boolean;
 }>({
   view: "keys",
   intent: null,
@@ -24,6 +26,7 @@ export const nav = $state<{
   shortcutsOpen: false,
   agentRoute: null,
   agentMint: false,
+  leaksScan: false,
 });
 
 export function go(view: ViewId): void {
@@ -62,6 +65,10 @@ export function lessonAction(action: string): void {
       break;
     case "team_check":
       nav.view = "training";
+      break;
+    case "scan_folder":
+      nav.leaksScan = true;
+      nav.view = "leaks";
       break;
     case "mint_agent_key":
       nav.agentMint = true;

@@ -3,4 +3,4 @@
 /**
  * A panel of the key detail.
  */
-export type KeyPanel = "rotation" | "audit";
+export type KeyPanel = "rotation" | "audit" | "leak";

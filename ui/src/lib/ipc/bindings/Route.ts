@@ -4,4 +4,4 @@ import type { KeyPanel } from "./KeyPanel";
 /**
  * Where a notification or a tray click sends the window.
  */
-export type Route = { "view": "due" } | { "view": "key", name: string, panel: KeyPanel | null, };
+export type Route = { "view": "due" } | { "view": "key", name: string, panel: KeyPanel | null, } | { "view": "leaks" };

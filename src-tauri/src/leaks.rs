@@ -1,0 +1,367 @@
+//! The leak watcher: the watched folders (`[scan] watched`) rescanned when files in them
+//! change, while the vault is open, and a notification when a vault key turns up.
+//!
+//! One thread owns the inotify watcher (`notify`) and a [`Debouncer`]: changes settle for
+//! about a second, then only the folders that changed are rescanned ([`plan`]). Matching
+//! needs the vault's fingerprints, so nothing is scanned while locked; unlocking rescans
+//! every watched folder and locking drops every finding ([`Board::clear`]). Findings live
+//! in memory only: they hold no value, and a rescan after the next unlock rebuilds them.
+//! The event channel is bounded; if a burst overflows it, the next batch rescans
+//! everything instead of keeping every path.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+use till_core::leaks::board::{Board, LeakGroup, LeakPlace};
+use till_core::leaks::debounce::{plan, Debouncer, Reach};
+use till_core::settings::scan::shorten;
+use till_core::settings::Settings;
+use till_core::{catalog, leaks};
+use ts_rs::TS;
+
+use crate::route::{KeyPanel, Route};
+use crate::state::AppState;
+use crate::{notifications, windows};
+
+/// Tells the window the findings changed.
+pub const LEAKS_EVENT: &str = "till://leaks";
+/// Changed paths waiting for the watcher thread, at most.
+const CHANNEL: usize = 4096;
+/// How often the thread looks whether the vault was unlocked or locked.
+const LOCK_CHECK: Duration = Duration::from_millis(500);
+/// Vault keys announced one by one per batch; more are summed up in one notification.
+const ONE_BY_ONE: usize = 3;
+
+/// What the watcher thread is asked to do.
+enum Msg {
+    Changed(PathBuf),
+    /// The watched folders changed in `settings.toml`.
+    Reconfigure,
+    /// Scan a folder once (not watched).
+    ScanOnce(PathBuf),
+}
+
+/// The Leaks view: the watched folders and what was found in them.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LeakOverview {
+    /// Findings need the vault: while locked there are none.
+    pub unlocked: bool,
+    /// The watched folders, as written in `settings.toml`.
+    pub watched: Vec<String>,
+    /// Findings grouped by key.
+    pub groups: Vec<LeakGroup>,
+    /// How many places are shown (the sidebar's count).
+    pub count: u32,
+    /// Folders that could not be watched or scanned, and why.
+    pub problems: Vec<String>,
+}
+
+/// The findings and the way to the watcher thread, managed by Tauri.
+#[derive(Default)]
+pub struct LeaksHost {
+    board: Mutex<Board>,
+    sender: Mutex<Option<SyncSender<Msg>>>,
+    problems: Mutex<Vec<String>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(PathBuf::from)
+}
+
+fn console_url(provider: &str) -> Option<String> {
+    catalog::key_formats()
+        .into_iter()
+        .find(|f| f.provider_id == provider)
+        .and_then(|f| f.console_url.map(str::to_owned))
+}
+
+impl LeaksHost {
+    fn send(&self, msg: Msg) {
+        if let Some(sender) = lock(&self.sender).as_ref() {
+            // Full: a rescan of everything is already on its way.
+            let _ = sender.try_send(msg);
+        }
+    }
+
+    /// Re-reads the watched folders from `settings.toml` and rescans them.
+    pub fn reconfigure(&self) {
+        self.send(Msg::Reconfigure);
+    }
+
+    /// Scans `folder` once; its findings join the view until the vault locks.
+    pub fn scan_once(&self, folder: PathBuf) {
+        self.send(Msg::ScanOnce(folder));
+    }
+
+    /// Hides a finding until its file changes; whether there was one.
+    pub fn dismiss(&self, path: &str, line: usize, fingerprint: &str) -> bool {
+        lock(&self.board).dismiss(path, line, fingerprint)
+    }
+
+    /// Whether `path` is a file with a finding shown (the window may only act on those).
+    pub fn has_file(&self, path: &str) -> bool {
+        self.groups()
+            .iter()
+            .any(|g| g.places.iter().any(|p| p.path == path))
+    }
+
+    fn groups(&self) -> Vec<LeakGroup> {
+        lock(&self.board).groups(home().as_deref(), console_url)
+    }
+
+    /// The places `key` (a vault key's name) was found.
+    pub fn places_of(&self, key: &str) -> Vec<LeakPlace> {
+        self.groups()
+            .into_iter()
+            .filter(|g| g.key.as_deref() == Some(key))
+            .flat_map(|g| g.places)
+            .collect()
+    }
+
+    /// The Leaks view now.
+    pub fn overview(&self, state: &AppState) -> LeakOverview {
+        let groups = self.groups();
+        let count = groups.iter().map(|g| g.places.len()).sum::<usize>();
+        LeakOverview {
+            unlocked: state.is_unlocked(),
+            watched: Settings::load(&state.paths)
+                .map(|s| s.scan.watched)
+                .unwrap_or_default(),
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+            groups,
+            problems: lock(&self.problems).clone(),
+        }
+    }
+}
+
+/// Starts the watcher thread.
+pub fn start(app: AppHandle) {
+    let (sender, receiver) = sync_channel(CHANNEL);
+    *lock(&app.state::<LeaksHost>().sender) = Some(sender.clone());
+    let spawned = std::thread::Builder::new()
+        .name("till-leaks".into())
+        .spawn(move || {
+            let mut worker = Worker::new(app, sender);
+            worker.configure();
+            worker.run(&receiver);
+        });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "could not start the leak watcher");
+    }
+}
+
+struct Worker {
+    app: AppHandle,
+    sender: SyncSender<Msg>,
+    overflowed: Arc<AtomicBool>,
+    watcher: Option<RecommendedWatcher>,
+    roots: Vec<PathBuf>,
+    max_file_size: u64,
+    debouncer: Debouncer,
+    unlocked: bool,
+}
+
+impl Worker {
+    fn new(app: AppHandle, sender: SyncSender<Msg>) -> Self {
+        Self {
+            app,
+            sender,
+            overflowed: Arc::new(AtomicBool::new(false)),
+            watcher: None,
+            roots: Vec::new(),
+            max_file_size: till_core::settings::ScanSettings::default().max_file_size(),
+            debouncer: Debouncer::default(),
+            unlocked: false,
+        }
+    }
+
+    fn run(&mut self, receiver: &Receiver<Msg>) {
+        loop {
+            let now = Instant::now();
+            let wait = self
+                .debouncer
+                .deadline()
+                .map_or(LOCK_CHECK, |at| at.saturating_duration_since(now))
+                .min(LOCK_CHECK);
+            match receiver.recv_timeout(wait) {
+                Ok(Msg::Changed(path)) => self.debouncer.push(path, Instant::now()),
+                Ok(Msg::Reconfigure) => {
+                    self.configure();
+                    self.debouncer.push_everything(Instant::now());
+                }
+                Ok(Msg::ScanOnce(folder)) => self.scan(&[Reach::Tree(folder)]),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            if self.overflowed.swap(false, Ordering::Relaxed) {
+                self.debouncer.push_everything(Instant::now());
+            }
+            self.follow_the_lock();
+            if let Some(batch) = self.debouncer.take(Instant::now()) {
+                if self.unlocked {
+                    let reaches = plan(&batch, &self.roots, Path::is_dir);
+                    self.scan(&reaches);
+                }
+            }
+        }
+    }
+
+    /// Unlocked: rescan everything soon. Locked: forget names and paths at once.
+    fn follow_the_lock(&mut self) {
+        let unlocked = self.app.state::<AppState>().is_unlocked();
+        if unlocked == self.unlocked {
+            return;
+        }
+        self.unlocked = unlocked;
+        if unlocked {
+            self.debouncer.push_everything(Instant::now());
+        } else {
+            lock(&self.app.state::<LeaksHost>().board).clear();
+            self.debouncer = Debouncer::default();
+            self.changed();
+        }
+    }
+
+    /// Reads `[scan]` and watches its folders (a new watcher: the set is small).
+    fn configure(&mut self) {
+        let state = self.app.state::<AppState>();
+        let host = self.app.state::<LeaksHost>();
+        let scan = Settings::load(&state.paths)
+            .map(|s| s.scan)
+            .unwrap_or_default();
+        self.max_file_size = scan.max_file_size();
+        self.roots = scan.folders(home().as_deref());
+        lock(&host.board).retain_under(&self.roots);
+        let mut problems = Vec::new();
+        self.watcher = None;
+        if !self.roots.is_empty() {
+            match self.watcher() {
+                Ok(mut watcher) => {
+                    for root in &self.roots {
+                        if let Err(error) = watcher.watch(root, RecursiveMode::Recursive) {
+                            problems.push(format!(
+                                "{} is not watched: {error}",
+                                shorten(root, home().as_deref())
+                            ));
+                        }
+                    }
+                    self.watcher = Some(watcher);
+                }
+                Err(error) => problems.push(format!("folders cannot be watched: {error}")),
+            }
+        }
+        tracing::info!(
+            folders = self.roots.len(),
+            problems = problems.len(),
+            "leak watcher configured"
+        );
+        *lock(&host.problems) = problems;
+        self.changed();
+    }
+
+    fn watcher(&self) -> notify::Result<RecommendedWatcher> {
+        let sender = self.sender.clone();
+        let overflowed = Arc::clone(&self.overflowed);
+        notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            let Ok(event) = event else {
+                overflowed.store(true, Ordering::Relaxed);
+                return;
+            };
+            if matches!(event.kind, EventKind::Access(_)) {
+                return;
+            }
+            for path in event.paths {
+                match sender.try_send(Msg::Changed(path)) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => overflowed.store(true, Ordering::Relaxed),
+                    Err(TrySendError::Disconnected(_)) => return,
+                }
+            }
+        })
+    }
+
+    /// Rescans `reaches` with the vault's fingerprints and announces new vault keys.
+    fn scan(&mut self, reaches: &[Reach]) {
+        let state = self.app.state::<AppState>();
+        let host = self.app.state::<LeaksHost>();
+        let Some(Ok(prints)) = state.with_open_vault(|vault| Ok(vault.fingerprinter())) else {
+            return;
+        };
+        let mut news = Vec::new();
+        let mut problems = Vec::new();
+        for reach in reaches {
+            let (folder, depth) = reach.walk();
+            let found =
+                match leaks::scan_with(&prints, &[folder.to_owned()], self.max_file_size, depth) {
+                    Ok(outcome) => outcome.findings,
+                    Err(error) => {
+                        problems.push(error.to_string());
+                        Vec::new()
+                    }
+                };
+            news.extend(lock(&host.board).replace(reach, found));
+        }
+        drop(prints);
+        if !problems.is_empty() {
+            tracing::info!(
+                count = problems.len(),
+                "some watched folders could not be scanned"
+            );
+            lock(&host.problems).extend(problems);
+        }
+        self.changed();
+        announce(&self.app, &news);
+    }
+
+    fn changed(&self) {
+        let _ = self.app.emit_to(windows::MAIN_WINDOW, LEAKS_EVENT, ());
+    }
+}
+
+/// Starts the leaked-key runbook on `name` (audited, with where it was found) and opens
+/// it in the window; locked, the window asks to unlock and the runbook is started there.
+pub fn start_runbook(app: &AppHandle, name: &str, place: Option<&str>) {
+    let state = app.state::<AppState>();
+    match state.with_vault(|vault| vault.leak_response().start(name, place)) {
+        Ok(_) => tracing::info!("leaked-key runbook started"),
+        Err(error) => tracing::warn!(code = ?error.code, "could not start the leaked-key runbook"),
+    }
+    windows::show_at(
+        app,
+        Route::Key {
+            name: name.to_owned(),
+            panel: Some(KeyPanel::Leak),
+        },
+    );
+}
+
+/// A vault key found: "Stripe prod is in ~/code/shop/.env:3", one notification each for
+/// the first few, then one for the rest.
+fn announce(app: &AppHandle, news: &[leaks::Finding]) {
+    let home = home();
+    for finding in news.iter().take(ONE_BY_ONE) {
+        let Some(name) = finding.key.clone() else {
+            continue;
+        };
+        let place = format!(
+            "{}:{}",
+            shorten(Path::new(&finding.path), home.as_deref()),
+            finding.line
+        );
+        notifications::leak_found(app, name, place);
+    }
+    if news.len() > ONE_BY_ONE {
+        notifications::more_leaks_found(app, news.len() - ONE_BY_ONE);
+    }
+}
