@@ -70,8 +70,9 @@ describe("training in the window", () => {
     await shot("60-lesson.png");
     while (await $("lesson-next").isExisting()) await $("lesson-next").click();
     await $("lesson-action").click();
-    // The first lesson ends in importing a .env file.
-    await $("import-wizard").waitForDisplayed();
+    // The first lesson ends in scanning a folder of the person's choice.
+    await $("leak-folder").waitForDisplayed();
+    await waitFor("the folder field to take the focus", () => $("leak-folder").isFocused());
     const progress = JSON.parse(till(home, NOW, ["lessons", "--json"]));
     assert.equal(progress[0].completed_at, NOW);
     await $("tab-training").click();

@@ -1,0 +1,138 @@
+// The leak scanner as a person meets it in the app: a folder is watched (set in
+// settings.toml before the start), a new .env with a vault key's value lands in it, one
+// notification names the key and where ("Stripe prod is in …/.env:3") and is not repeated
+// when the folder is rescanned, the Leaks view lists it with a count in the sidebar, and
+// **Start leaked-key runbook** on the notification opens the runbook on that key, audited.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { ARTIFACTS, launchTill } from "./support/app.mjs";
+import { addKey, homeWithVault, till, writeSettings } from "./support/cli.mjs";
+import {
+  clearNotifications,
+  closeAllAndReadHistory,
+  displayedActions,
+  invokeAction,
+} from "./support/notifications.mjs";
+import { waitFor } from "./support/wait.mjs";
+
+const NOW = new Date().toISOString();
+const STRIPE_VALUE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc";
+const GITHUB_VALUE = "ghp_" + "Zq8bW2nR5tY7uI9oP1aS3dF6gH4jK0lX2cV5";
+/** A file's lines, joined; the value sits on line 3. */
+const ENV_LINES = ["# shop settings", "port = 8080", `stripe_key = ${STRIPE_VALUE}`];
+
+describe("leaks in a watched folder", () => {
+  let app;
+  let home;
+  let watched;
+
+  before(async () => {
+    clearNotifications();
+    home = homeWithVault(NOW);
+    addKey(home, NOW, {
+      name: "Stripe prod",
+      provider: "stripe",
+      env: "prod",
+      value: STRIPE_VALUE,
+    });
+    addKey(home, NOW, { name: "GitHub CI", provider: "github", env: "dev", value: GITHUB_VALUE });
+    watched = mkdtempSync(join(tmpdir(), "till-e2e-watched-"));
+    mkdirSync(join(watched, "shop"));
+    writeSettings(home, `[scan]\nwatched = ["${watched}"]\n`);
+    app = await launchTill({
+      now: NOW,
+      logName: "tauri-driver-leaks.log",
+      extraEnv: { TILL_HOME: home, TZ: "UTC" },
+    });
+  });
+
+  after(async () => {
+    await app?.stop();
+    clearNotifications();
+  });
+
+  it("announces a vault key written in a new .env once, lists it, and opens its runbook", async () => {
+    const browser = await app.openWindow();
+    const tab = await browser.$('[data-testid="tab-leaks"]');
+    await tab.waitForDisplayed({ timeout: 20_000 });
+    await (await browser.$('[data-testid="inventory"]')).waitForDisplayed({ timeout: 20_000 });
+    await tab.click();
+    await (await browser.$('[data-testid="no-leaks"]')).waitForDisplayed({ timeout: 20_000 });
+    assert.match(
+      await (await browser.$('[data-testid="leak-watched"]')).getText(),
+      /till-e2e-watched-/,
+    );
+
+    // A new .env with the Stripe key's value on line 3.
+    const env = join(watched, "shop", ".env");
+    writeFileSync(env, ENV_LINES.join("\n") + "\n");
+    const summary = await waitFor(
+      "the notification naming the key and the place",
+      () =>
+        displayedActions()
+          .map((entry) => entry.summary)
+          .find((s) => /^Stripe prod is in .*till-e2e-watched-.*\/shop\/\.env:3$/.test(s)),
+      { timeoutMs: 30_000 },
+    );
+
+    // The same file saved again (unchanged line 3), then another key in a second file:
+    // once that one is announced, the folder was rescanned after the save.
+    writeFileSync(env, ENV_LINES.join("\n") + "\n# saved again\n");
+    writeFileSync(join(watched, "shop", "ci.yml"), `token: ${GITHUB_VALUE}\n`);
+    await waitFor(
+      "the second key's notification",
+      () => displayedActions().some((entry) => /^GitHub CI is in .*ci\.yml:1$/.test(entry.summary)),
+      { timeoutMs: 30_000 },
+    );
+
+    // The Leaks view lists both keys, with where and what to do; the sidebar counts them.
+    await waitFor(
+      "the Leaks view to list both keys",
+      async () => (await browser.$$('[data-testid="leak-group"]')).length === 2,
+    );
+    const texts = [];
+    for (const group of await browser.$$('[data-testid="leak-group"]')) {
+      texts.push(await group.getText());
+    }
+    const stripe = texts.find((t) => t.includes("Stripe prod"));
+    assert.ok(stripe, texts.join("\n---\n"));
+    assert.match(stripe, /shop\/\.env:3/);
+    assert.match(stripe, /leaked-key runbook/);
+    assert.ok(!texts.join("\n").includes(STRIPE_VALUE), "no value in the window");
+    await waitFor("the sidebar to count both places", async () =>
+      /^2\b/.test(await (await browser.$('[data-testid="count-leaks"]')).getText()),
+    );
+    await browser.saveScreenshot(join(ARTIFACTS, "leaks-view.png"));
+
+    // Start leaked-key runbook, on the notification: the runbook opens on that key.
+    invokeAction("leak_runbook", { summary });
+    const panel = await browser.$('[data-testid="leak-runbook-panel"]');
+    await panel.waitForDisplayed({ timeout: 10_000 });
+    assert.match(await panel.getText(), /Leaked-key runbook: Stripe prod/);
+    const steps = [];
+    for (const step of await browser.$$('[data-testid="leak-step"]')) {
+      steps.push(await step.getAttribute("data-step"));
+    }
+    assert.deepEqual(steps, ["revoke", "rotate", "find_places", "record"]);
+    const places = await browser.$$('[data-testid="leak-runbook-place"]');
+    assert.equal(places.length, 1);
+    assert.match(await places[0].getText(), /shop\/\.env:3/);
+    await browser.saveScreenshot(join(ARTIFACTS, "leaks-runbook.png"));
+
+    // Audited, with where it was found.
+    const log = JSON.parse(till(home, NOW, ["log", "--json"]));
+    const started = log.filter((entry) => entry.action === "leak");
+    assert.equal(started.length, 1, JSON.stringify(started));
+    assert.equal(started[0].key_name, "Stripe prod");
+    assert.match(started[0].detail, /^leaked-key runbook started: found in .*shop\/\.env:3$/);
+
+    // One notification for the Stripe key in all, however often the folder was rescanned.
+    const history = closeAllAndReadHistory().filter((n) => n.appname === "Till");
+    const stripeNotes = history.filter((n) => n.summary.startsWith("Stripe prod is in"));
+    assert.equal(stripeNotes.length, 1, history.map((n) => n.summary).join("\n"));
+    assert.ok(!history.some((n) => `${n.summary} ${n.body}`.includes(STRIPE_VALUE)));
+  });
+});
