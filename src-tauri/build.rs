@@ -64,6 +64,7 @@ const COMMANDS: &[&str] = &[
     "leak_overview",
     "watch_folder",
     "unwatch_folder",
+    "save_scan_limit",
     "scan_folder",
     "dismiss_leak",
     "reveal_leak_file",

@@ -55,6 +55,9 @@ pub struct LeakOverview {
     pub unlocked: bool,
     /// The watched folders, as written in `settings.toml`.
     pub watched: Vec<String>,
+    /// Files larger than this are skipped (`[scan] max_file_size_kb`).
+    #[ts(type = "number")]
+    pub max_file_size_kb: u64,
     /// Findings grouped by key.
     pub groups: Vec<LeakGroup>,
     /// How many places are shown (the sidebar's count).
@@ -68,7 +71,10 @@ pub struct LeakOverview {
 pub struct LeaksHost {
     board: Mutex<Board>,
     sender: Mutex<Option<SyncSender<Msg>>>,
-    problems: Mutex<Vec<String>>,
+    /// Folders that could not be watched (since the last configuration).
+    watch_problems: Mutex<Vec<String>>,
+    /// Folders the last rescan could not read (replaced by each rescan, so bounded).
+    scan_problems: Mutex<Vec<String>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -99,7 +105,8 @@ impl LeaksHost {
         self.send(Msg::Reconfigure);
     }
 
-    /// Scans `folder` once; its findings join the view until the vault locks.
+    /// Scans `folder` once; its findings join the view until the vault locks or the
+    /// watched folders change.
     pub fn scan_once(&self, folder: PathBuf) {
         self.send(Msg::ScanOnce(folder));
     }
@@ -133,14 +140,18 @@ impl LeaksHost {
     pub fn overview(&self, state: &AppState) -> LeakOverview {
         let groups = self.groups();
         let count = groups.iter().map(|g| g.places.len()).sum::<usize>();
+        let scan = Settings::load(&state.paths)
+            .map(|s| s.scan)
+            .unwrap_or_default();
+        let mut problems = lock(&self.watch_problems).clone();
+        problems.extend(lock(&self.scan_problems).iter().cloned());
         LeakOverview {
             unlocked: state.is_unlocked(),
-            watched: Settings::load(&state.paths)
-                .map(|s| s.scan.watched)
-                .unwrap_or_default(),
+            watched: scan.watched,
+            max_file_size_kb: scan.max_file_size_kb,
             count: u32::try_from(count).unwrap_or(u32::MAX),
             groups,
-            problems: lock(&self.problems).clone(),
+            problems,
         }
     }
 }
@@ -266,7 +277,8 @@ impl Worker {
             problems = problems.len(),
             "leak watcher configured"
         );
-        *lock(&host.problems) = problems;
+        *lock(&host.watch_problems) = problems;
+        lock(&host.scan_problems).clear();
         self.changed();
     }
 
@@ -318,8 +330,8 @@ impl Worker {
                 count = problems.len(),
                 "some watched folders could not be scanned"
             );
-            lock(&host.problems).extend(problems);
         }
+        *lock(&host.scan_problems) = problems;
         self.changed();
         announce(&self.app, &news);
     }

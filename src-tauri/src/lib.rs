@@ -108,6 +108,7 @@ pub fn run() -> Result<i32, StartupError> {
             commands::leaks::leak_overview,
             commands::leaks::watch_folder,
             commands::leaks::unwatch_folder,
+            commands::leaks::save_scan_limit,
             commands::leaks::scan_folder,
             commands::leaks::dismiss_leak,
             commands::leaks::reveal_leak_file,

@@ -53,6 +53,19 @@ pub fn unwatch_folder(
     Ok(host.overview(&state))
 }
 
+/// Sets the size above which files are skipped, in KiB (`[scan] max_file_size_kb`).
+#[tauri::command]
+pub fn save_scan_limit(
+    state: State<'_, AppState>,
+    host: State<'_, LeaksHost>,
+    kb: u64,
+) -> CommandResult<LeakOverview> {
+    state.touch();
+    scan::set_max_file_size_kb(&state.paths, kb)?;
+    host.reconfigure();
+    Ok(host.overview(&state))
+}
+
 /// Scans `folder` once, without watching it (needs the vault open).
 #[tauri::command]
 pub fn scan_folder(

@@ -19,6 +19,8 @@ use crate::paths::{write_private, TillPaths};
 
 /// The most folders the app watches (each costs inotify watches on every subfolder).
 pub const MAX_WATCHED: usize = 32;
+/// The size limit, in KiB: a KiB to a GiB.
+pub const FILE_SIZE_KB: std::ops::RangeInclusive<u64> = 1..=1024 * 1024;
 
 /// The `[scan]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -118,17 +120,43 @@ pub fn unwatch(paths: &TillPaths, folder: &str) -> Result<Settings, TillError> {
     })
 }
 
-/// Applies `change` to `[scan] watched` and writes the file if the list changed.
+/// Sets the size above which files are skipped, in KiB. Returns the settings as saved.
+pub fn set_max_file_size_kb(paths: &TillPaths, kb: u64) -> Result<Settings, TillError> {
+    if !FILE_SIZE_KB.contains(&kb) {
+        return Err(TillError::InvalidInput {
+            what: format!(
+                "the size limit must be {} to {} KiB (1 GiB)",
+                FILE_SIZE_KB.start(),
+                FILE_SIZE_KB.end()
+            ),
+        });
+    }
+    change_scan(paths, |scan| {
+        scan.max_file_size_kb = kb;
+        Ok(())
+    })
+}
+
+/// Applies `change` to `[scan] watched`.
 fn change_watched(
     paths: &TillPaths,
     change: impl FnOnce(&mut Vec<String>) -> Result<(), TillError>,
 ) -> Result<Settings, TillError> {
+    change_scan(paths, |scan| change(&mut scan.watched))
+}
+
+/// Applies `change` to the `[scan]` table and writes what changed, keeping the rest of
+/// the file as the user wrote it.
+fn change_scan(
+    paths: &TillPaths,
+    change: impl FnOnce(&mut ScanSettings) -> Result<(), TillError>,
+) -> Result<Settings, TillError> {
     let path = paths.config_dir.join(FILE_NAME);
     let text = read_text(&path)?;
     let current = Settings::parse(&path, &text)?;
-    let mut watched = current.scan.watched.clone();
-    change(&mut watched)?;
-    if watched == current.scan.watched {
+    let mut scan = current.scan.clone();
+    change(&mut scan)?;
+    if scan == current.scan {
         return Ok(current);
     }
     let mut doc: DocumentMut =
@@ -136,12 +164,15 @@ fn change_watched(
             .map_err(|error: toml_edit::TomlError| TillError::InvalidInput {
                 what: format!("{}: {}", path.display(), error.message()),
             })?;
-    let list: Array = watched.iter().map(String::as_str).collect();
-    set(
-        table(doc.as_table_mut(), "scan"),
-        "watched",
-        Value::Array(list),
-    );
+    let table = table(doc.as_table_mut(), "scan");
+    if scan.watched != current.scan.watched {
+        let list: Array = scan.watched.iter().map(String::as_str).collect();
+        set(table, "watched", Value::Array(list));
+    }
+    if scan.max_file_size_kb != current.scan.max_file_size_kb {
+        let kb = i64::try_from(scan.max_file_size_kb).unwrap_or(i64::MAX);
+        set(table, "max_file_size_kb", kb.into());
+    }
     let updated = doc.to_string();
     let saved = Settings::parse(&path, &updated)?;
     write_private(&path, updated.as_bytes())?;
@@ -199,6 +230,20 @@ mod tests {
         }
         let saved = unwatch(&paths, "~/code/shop").unwrap();
         assert!(saved.scan.watched.is_empty());
+    }
+
+    #[test]
+    fn the_size_limit_is_checked_and_written_in_the_scan_table() {
+        let (_root, paths) = setup("[scan] # the leak scanner\nwatched = []\n");
+        let saved = set_max_file_size_kb(&paths, 256).unwrap();
+        assert_eq!(saved.scan.max_file_size(), 256 * 1024);
+        let text = std::fs::read_to_string(paths.config_dir.join(FILE_NAME)).unwrap();
+        assert!(text.contains("[scan] # the leak scanner\n"), "{text}");
+        assert!(text.contains("max_file_size_kb = 256"), "{text}");
+        for bad in [0, 2 * 1024 * 1024] {
+            let error = set_max_file_size_kb(&paths, bad).unwrap_err();
+            assert_eq!(error.code(), crate::ErrorCode::InvalidInput, "{error}");
+        }
     }
 
     #[test]

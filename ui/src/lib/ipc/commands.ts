@@ -165,6 +165,8 @@ export const leakOverview = () => call<LeakOverview>("leak_overview");
 /** Adds a folder to `[scan] watched` and scans it; results arrive with `LEAKS_EVENT`. */
 export const watchFolder = (folder: string) => call<LeakOverview>("watch_folder", { folder });
 export const unwatchFolder = (folder: string) => call<LeakOverview>("unwatch_folder", { folder });
+/** Files larger than `kb` KiB are skipped by the scanner (`[scan] max_file_size_kb`). */
+export const saveScanLimit = (kb: number) => call<LeakOverview>("save_scan_limit", { kb });
 /** Scans a folder once, without watching it; results arrive with `LEAKS_EVENT`. */
 export const scanFolder = (folder: string) => call<void>("scan_folder", { folder });
 /** Hides a finding until its file changes. */

@@ -14,6 +14,10 @@ unlocked: boolean,
  */
 watched: Array<string>, 
 /**
+ * Files larger than this are skipped (`[scan] max_file_size_kb`).
+ */
+max_file_size_kb: number, 
+/**
  * Findings grouped by key.
  */
 groups: Array<LeakGroup>, 
