@@ -138,6 +138,11 @@ describe("every view, light and dark", () => {
       await $("copy-panel").waitForDisplayed();
       await check(`copy for a task (${theme})`, `85-copy-${theme}.png`);
 
+      await $("tab-leaks").click();
+      await $("leaks-view").waitForDisplayed();
+      await $("no-leaks").waitForDisplayed();
+      await check(`leaks (${theme})`, `85-leaks-${theme}.png`);
+
       await $("tab-training").click();
       await $("lessons").waitForDisplayed();
       await check(`training (${theme})`, `86-training-${theme}.png`);
