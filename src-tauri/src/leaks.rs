@@ -2,7 +2,8 @@
 //! change, while the vault is open, and a notification when a vault key turns up.
 //!
 //! One thread owns the inotify watcher (`notify`) and a [`Debouncer`]: changes settle for
-//! about a second, then only the folders that changed are rescanned ([`plan`]). Matching
+//! about a second, then only the folders that changed are rescanned ([`plan`]), leaving
+//! out what a full scan skips (`.gitignore`d build output, `.git`: [`Skips`]). Matching
 //! needs the vault's fingerprints, so nothing is scanned while locked; unlocking rescans
 //! every watched folder and locking drops every finding ([`Board::clear`]). Findings live
 //! in memory only: they hold no value, and a rescan after the next unlock rebuilds them.
@@ -20,6 +21,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use till_core::leaks::board::{Board, LeakGroup, LeakPlace};
 use till_core::leaks::debounce::{plan, Debouncer, Reach};
+use till_core::leaks::Skips;
 use till_core::settings::scan::shorten;
 use till_core::settings::Settings;
 use till_core::{catalog, leaks};
@@ -221,7 +223,10 @@ impl Worker {
             self.follow_the_lock();
             if let Some(batch) = self.debouncer.take(Instant::now()) {
                 if self.unlocked {
-                    let reaches = plan(&batch, &self.roots, Path::is_dir);
+                    let mut skips = Skips::default();
+                    let reaches = plan(&batch, &self.roots, Path::is_dir, |path, dir| {
+                        skips.skips(path, dir)
+                    });
                     self.scan(&reaches);
                 }
             }

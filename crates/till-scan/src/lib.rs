@@ -18,6 +18,7 @@ pub mod git;
 mod prefilter;
 pub mod report;
 pub mod sarif;
+pub mod skips;
 mod suppress;
 pub mod walk;
 

@@ -134,9 +134,15 @@ impl Reach {
 }
 
 /// What to rescan for `batch` under the watched `roots`: a changed file's folder (its
-/// own files), a folder that is itself a changed path whole; nothing inside `.git` and
-/// nothing outside the roots; a folder inside a tree being rescanned anyway is dropped.
-pub fn plan(batch: &Batch, roots: &[PathBuf], is_dir: impl Fn(&Path) -> bool) -> Vec<Reach> {
+/// own files), a folder that is itself a changed path whole; nothing the walk `skips`
+/// (`.gitignore`d build output, `.git`) and nothing outside the roots; a folder inside a
+/// tree being rescanned anyway is dropped.
+pub fn plan(
+    batch: &Batch,
+    roots: &[PathBuf],
+    is_dir: impl Fn(&Path) -> bool,
+    mut skips: impl FnMut(&Path, bool) -> bool,
+) -> Vec<Reach> {
     let paths = match batch {
         Batch::Everything => return roots.iter().cloned().map(Reach::Tree).collect(),
         Batch::Paths(paths) => paths,
@@ -148,7 +154,11 @@ pub fn plan(batch: &Batch, roots: &[PathBuf], is_dir: impl Fn(&Path) -> bool) ->
         if !inside || in_git {
             continue;
         }
-        if is_dir(path) {
+        let dir = is_dir(path);
+        if skips(path, dir) {
+            continue;
+        }
+        if dir {
             reaches.insert(Reach::Tree(path.clone()));
         } else if let Some(parent) = path.parent() {
             reaches.insert(Reach::Files(parent.to_owned()));
@@ -239,12 +249,14 @@ mod tests {
     fn a_batch_becomes_folders_to_rescan_inside_the_watched_roots() {
         let roots = [PathBuf::from("/w/shop"), PathBuf::from("/w/api")];
         let is_dir = |p: &Path| p.ends_with("new-service") || p.ends_with("new-service/src");
+        let skips = |p: &Path, _dir: bool| p.components().any(|c| c.as_os_str() == "target");
         let batch = Batch::Paths(
             [
                 "/w/shop/.env",
                 "/w/shop/.env.local",
                 "/w/shop/src/main.rs",
                 "/w/shop/.git/index",
+                "/w/shop/target/debug/app.d",
                 "/elsewhere/.env",
                 "/w/api/new-service",
                 "/w/api/new-service/src",
@@ -254,7 +266,7 @@ mod tests {
             .to_vec(),
         );
         assert_eq!(
-            plan(&batch, &roots, is_dir),
+            plan(&batch, &roots, is_dir, skips),
             [
                 Reach::Tree("/w/api/new-service".into()),
                 Reach::Files("/w/shop".into()),
@@ -262,7 +274,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            plan(&Batch::Everything, &roots, is_dir),
+            plan(&Batch::Everything, &roots, is_dir, skips),
             [Reach::Tree("/w/shop".into()), Reach::Tree("/w/api".into())]
         );
     }

@@ -14,6 +14,7 @@ pub mod runbook;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+pub use till_scan::skips::Skips;
 use till_scan::walk::Options;
 pub use till_scan::Finding;
 use till_scan::{Fingerprints, Format, Outcome, Scanner, VaultMatch};
