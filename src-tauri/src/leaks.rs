@@ -337,8 +337,9 @@ impl Worker {
             );
         }
         *lock(&host.scan_problems) = problems;
-        self.changed();
+        // Announced before the window hears of it: what the window shows was announced.
         announce(&self.app, &news);
+        self.changed();
     }
 
     fn changed(&self) {

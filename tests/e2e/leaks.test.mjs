@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ARTIFACTS, launchTill } from "./support/app.mjs";
-import { addKey, homeWithVault, till, writeSettings } from "./support/cli.mjs";
+import { PASSWORD, addKey, homeWithVault, till, writeSettings } from "./support/cli.mjs";
 import {
   clearNotifications,
   closeAllAndReadHistory,
@@ -144,7 +144,20 @@ describe("leaks in a watched folder", () => {
     assert.equal(started[0].key_name, "Stripe prod");
     assert.match(started[0].detail, /^leaked-key runbook started: found in .*shop\/\.env:3$/);
 
-    // One notification for the Stripe key in all, however often the folder was rescanned.
+    // Locking drops the findings; unlocking rescans and finds them again, announcing
+    // nothing (the app announces before the window hears of a rescan).
+    await (await browser.$('[data-testid="lock"]')).click();
+    await (await browser.$('[data-testid="unlock-view"]')).waitForDisplayed();
+    await (await browser.$('[data-testid="unlock-password"]')).setValue(PASSWORD);
+    await (await browser.$('[data-testid="unlock-submit"]')).click();
+    await (await browser.$('[data-testid="tab-leaks"]')).waitForDisplayed({ timeout: 20_000 });
+    await (await browser.$('[data-testid="tab-leaks"]')).click();
+    await waitFor(
+      "the rescan after the unlock",
+      async () => (await browser.$$('[data-testid="leak-group"]')).length === 2,
+    );
+
+    // One notification per key in all, however often the folder was rescanned.
     const history = closeAllAndReadHistory().filter((n) => n.appname === "Till");
     for (const key of ["Stripe prod", "GitHub CI"]) {
       const notes = history.filter((n) => n.summary.startsWith(`${key} is in`));
