@@ -8,9 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use toml_edit::{Array, DocumentMut, Value};
-use ts_rs::TS;
 
 use super::edit::{set, table};
 use super::{read_text, Settings, FILE_NAME};
@@ -23,9 +22,8 @@ pub const MAX_WATCHED: usize = 32;
 pub const FILE_SIZE_KB: std::ops::RangeInclusive<u64> = 1..=1024 * 1024;
 
 /// The `[scan]` table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-#[ts(export, rename = "ScanSettings")]
 pub struct ScanSettings {
     /// Folders rescanned whenever a file in them changes, as written (`~/` allowed).
     pub watched: Vec<String>,
