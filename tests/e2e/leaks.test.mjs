@@ -14,6 +14,7 @@ import {
   clearNotifications,
   closeAllAndReadHistory,
   displayedActions,
+  displayedCount,
   invokeAction,
 } from "./support/notifications.mjs";
 import { waitFor } from "./support/wait.mjs";
@@ -69,6 +70,12 @@ describe("leaks in a watched folder", () => {
     // A new .env with the Stripe key's value on line 3.
     const env = join(watched, "shop", ".env");
     writeFileSync(env, ENV_LINES.join("\n") + "\n");
+    const written = Date.now();
+    await waitFor("a notification", () => displayedCount() > 0, {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+    });
+    console.log(`notification shown ${Date.now() - written} ms after the .env was written`);
     const summary = await waitFor(
       "the notification naming the key and the place",
       () =>
