@@ -4,6 +4,8 @@
 //! audited, Snooze 1 day); clicking it opens that key. A digest stands in for a burst and
 //! opens the list of what is due. A copy from the tray says which key and why, and a copy
 //! that only a broader key can serve asks first ("Copy anyway"), since a tray menu cannot.
+//! A vault key found written in a file names the key and the place, and starts its
+//! leaked-key runbook.
 //! Notifications carry names, scopes and dates, never values. A
 //! missing notification daemon is logged (once) and the reminders stay unannounced, so
 //! they appear when one is back.
@@ -174,7 +176,10 @@ pub fn leak_found(app: &AppHandle, name: String, place: String) -> bool {
 pub fn more_leaks_found(app: &AppHandle, more: usize) -> bool {
     let mut notification = Notification::new();
     notification
-        .summary(&format!("{more} more vault keys found in files"))
+        .summary(&match more {
+            1 => "1 more vault key found in a file".to_owned(),
+            n => format!("{n} more vault keys found in files"),
+        })
         .body("Open the Leaks view to see where, and start each key's runbook.")
         .action(action::OPEN, "Open")
         .urgency(Urgency::Critical);
