@@ -85,8 +85,7 @@ pub fn scan_folder(
                 folder.trim()
             ),
         })?;
-    host.scan_once(path);
-    Ok(())
+    Ok(host.scan_once(path)?)
 }
 
 /// Hides a finding until its file changes.

@@ -1,38 +1,32 @@
-//! The leak watcher: the watched folders (`[scan] watched`) rescanned when files in them
-//! change, while the vault is open, and a notification when a vault key turns up.
+//! The leak watcher thread: the watched folders (`[scan] watched`) rescanned when files
+//! in them change, while the vault is open, and a notification when a vault key turns up.
 //!
 //! One thread owns the inotify watcher (`notify`) and a [`Debouncer`]: changes settle for
 //! about a second, then only the folders that changed are rescanned ([`plan`]), leaving
-//! out what a full scan skips (`.gitignore`d build output, `.git`: [`Skips`]). Matching
-//! needs the vault's fingerprints, so nothing is scanned while locked; unlocking rescans
-//! every watched folder and locking drops every finding ([`Board::clear`]). Findings live
-//! in memory only: they hold no value, and a rescan after the next unlock rebuilds them.
-//! The event channel is bounded; if a burst overflows it, the next batch rescans
-//! everything instead of keeping every path.
+//! out what a full scan skips (`.gitignore`d build output, `.git`: [`Skips`]). Nothing is
+//! scanned while locked; unlocking rescans every watched folder and locking drops every
+//! finding ([`Board::clear`]). The event channel is bounded; if a burst overflows it, the
+//! next batch rescans everything instead of keeping every path.
+//!
+//! [`Board::clear`]: till_core::leaks::board::Board::clear
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
-use till_core::leaks::board::{Board, LeakGroup, LeakPlace};
 use till_core::leaks::debounce::{plan, Debouncer, Reach};
-use till_core::leaks::Skips;
+use till_core::leaks::{self, Skips};
 use till_core::settings::scan::shorten;
-use till_core::settings::Settings;
-use till_core::{catalog, leaks};
-use ts_rs::TS;
+use till_core::settings::{ScanSettings, Settings};
 
-use crate::route::{KeyPanel, Route};
+use super::{home, lock, LeaksHost, LEAKS_EVENT};
 use crate::state::AppState;
 use crate::{notifications, windows};
 
-/// Tells the window the findings changed.
-pub const LEAKS_EVENT: &str = "till://leaks";
 /// Changed paths waiting for the watcher thread, at most.
 const CHANNEL: usize = 4096;
 /// How often the thread looks whether the vault was unlocked or locked.
@@ -41,121 +35,12 @@ const LOCK_CHECK: Duration = Duration::from_millis(500);
 const ONE_BY_ONE: usize = 3;
 
 /// What the watcher thread is asked to do.
-enum Msg {
+pub(super) enum Msg {
     Changed(PathBuf),
     /// The watched folders changed in `settings.toml`.
     Reconfigure,
     /// Scan a folder once (not watched).
     ScanOnce(PathBuf),
-}
-
-/// The Leaks view: the watched folders and what was found in them.
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct LeakOverview {
-    /// Findings need the vault: while locked there are none.
-    pub unlocked: bool,
-    /// The watched folders, as written in `settings.toml`.
-    pub watched: Vec<String>,
-    /// Files larger than this are skipped (`[scan] max_file_size_kb`).
-    #[ts(type = "number")]
-    pub max_file_size_kb: u64,
-    /// Findings grouped by key.
-    pub groups: Vec<LeakGroup>,
-    /// How many places are shown (the sidebar's count).
-    pub count: u32,
-    /// Folders that could not be watched or scanned, and why.
-    pub problems: Vec<String>,
-}
-
-/// The findings and the way to the watcher thread, managed by Tauri.
-#[derive(Default)]
-pub struct LeaksHost {
-    board: Mutex<Board>,
-    sender: Mutex<Option<SyncSender<Msg>>>,
-    /// Folders that could not be watched (since the last configuration).
-    watch_problems: Mutex<Vec<String>>,
-    /// Folders the last rescan could not read (replaced by each rescan, so bounded).
-    scan_problems: Mutex<Vec<String>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn home() -> Option<PathBuf> {
-    std::env::var_os("HOME").map(PathBuf::from)
-}
-
-fn console_url(provider: &str) -> Option<String> {
-    catalog::key_formats()
-        .into_iter()
-        .find(|f| f.provider_id == provider)
-        .and_then(|f| f.console_url.map(str::to_owned))
-}
-
-impl LeaksHost {
-    fn send(&self, msg: Msg) {
-        if let Some(sender) = lock(&self.sender).as_ref() {
-            // Full: a rescan of everything is already on its way.
-            let _ = sender.try_send(msg);
-        }
-    }
-
-    /// Re-reads the watched folders from `settings.toml` and rescans them.
-    pub fn reconfigure(&self) {
-        self.send(Msg::Reconfigure);
-    }
-
-    /// Scans `folder` once; its findings join the view until the vault locks or the
-    /// watched folders change.
-    pub fn scan_once(&self, folder: PathBuf) {
-        self.send(Msg::ScanOnce(folder));
-    }
-
-    /// Hides a finding until its file changes; whether there was one.
-    pub fn dismiss(&self, path: &str, line: usize, fingerprint: &str) -> bool {
-        lock(&self.board).dismiss(path, line, fingerprint)
-    }
-
-    /// Whether `path` is a file with a finding shown (the window may only act on those).
-    pub fn has_file(&self, path: &str) -> bool {
-        self.groups()
-            .iter()
-            .any(|g| g.places.iter().any(|p| p.path == path))
-    }
-
-    fn groups(&self) -> Vec<LeakGroup> {
-        lock(&self.board).groups(home().as_deref(), console_url)
-    }
-
-    /// The places `key` (a vault key's name) was found.
-    pub fn places_of(&self, key: &str) -> Vec<LeakPlace> {
-        self.groups()
-            .into_iter()
-            .filter(|g| g.key.as_deref() == Some(key))
-            .flat_map(|g| g.places)
-            .collect()
-    }
-
-    /// The Leaks view now.
-    pub fn overview(&self, state: &AppState) -> LeakOverview {
-        let groups = self.groups();
-        let count = groups.iter().map(|g| g.places.len()).sum::<usize>();
-        let scan = Settings::load(&state.paths)
-            .map(|s| s.scan)
-            .unwrap_or_default();
-        let mut problems = lock(&self.watch_problems).clone();
-        problems.extend(lock(&self.scan_problems).iter().cloned());
-        LeakOverview {
-            unlocked: state.is_unlocked(),
-            watched: scan.watched,
-            max_file_size_kb: scan.max_file_size_kb,
-            count: u32::try_from(count).unwrap_or(u32::MAX),
-            groups,
-            problems,
-        }
-    }
 }
 
 /// Starts the watcher thread.
@@ -193,7 +78,7 @@ impl Worker {
             overflowed: Arc::new(AtomicBool::new(false)),
             watcher: None,
             roots: Vec::new(),
-            max_file_size: till_core::settings::ScanSettings::default().max_file_size(),
+            max_file_size: ScanSettings::default().max_file_size(),
             debouncer: Debouncer::default(),
             unlocked: false,
         }
@@ -218,6 +103,11 @@ impl Worker {
                 Err(RecvTimeoutError::Disconnected) => return,
             }
             if self.overflowed.swap(false, Ordering::Relaxed) {
+                self.debouncer.push_everything(Instant::now());
+            }
+            let host = self.app.state::<LeaksHost>();
+            if host.reconfigure_pending.swap(false, Ordering::Relaxed) {
+                self.configure();
                 self.debouncer.push_everything(Instant::now());
             }
             self.follow_the_lock();
@@ -345,23 +235,6 @@ impl Worker {
     fn changed(&self) {
         let _ = self.app.emit_to(windows::MAIN_WINDOW, LEAKS_EVENT, ());
     }
-}
-
-/// Starts the leaked-key runbook on `name` (audited, with where it was found) and opens
-/// it in the window; locked, the window asks to unlock and the runbook is started there.
-pub fn start_runbook(app: &AppHandle, name: &str, place: Option<&str>) {
-    let state = app.state::<AppState>();
-    match state.with_vault(|vault| vault.leak_response().start(name, place)) {
-        Ok(_) => tracing::info!("leaked-key runbook started"),
-        Err(error) => tracing::warn!(code = ?error.code, "could not start the leaked-key runbook"),
-    }
-    windows::show_at(
-        app,
-        Route::Key {
-            name: name.to_owned(),
-            panel: Some(KeyPanel::Leak),
-        },
-    );
 }
 
 /// A vault key found: "Stripe prod is in ~/code/shop/.env:3", one notification each for
