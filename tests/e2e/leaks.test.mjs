@@ -4,7 +4,7 @@
 // when the folder is rescanned, the Leaks view lists it with a count in the sidebar, and
 // **Start leaked-key runbook** on the notification opens the runbook on that key, audited.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -22,6 +22,8 @@ import { waitFor } from "./support/wait.mjs";
 const NOW = new Date().toISOString();
 const STRIPE_VALUE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc";
 const GITHUB_VALUE = "ghp_" + "Zq8bW2nR5tY7uI9oP1aS3dF6gH4jK0lX2cV5";
+/** A real-looking OpenAI key that is in no vault. */
+const UNKNOWN_OPENAI = "sk-proj-" + "Rk3vT9xQ2mLp7WcZ8nB4yH6dJ1fG5sA0eU2iO8kV3qX7tN9";
 /** A file's lines, joined; the value sits on line 3. */
 const ENV_LINES = ["# shop settings", "port = 8080", `stripe_key = ${STRIPE_VALUE}`];
 
@@ -171,5 +173,37 @@ describe("leaks in a watched folder", () => {
       assert.equal(notes.length, 1, history.map((n) => n.summary).join("\n"));
     }
     assert.ok(!history.some((n) => `${n.summary} ${n.body}`.includes(STRIPE_VALUE)));
+  });
+
+  it("scans a typed folder once, shows a key Till does not hold, and watches it on request", async () => {
+    const browser = await app.attach();
+    const other = mkdtempSync(join(tmpdir(), "till-e2e-scanned-"));
+    writeFileSync(join(other, "client.py"), `client = OpenAI(api_key="${UNKNOWN_OPENAI}")\n`);
+    await (await browser.$('[data-testid="tab-leaks"]')).click();
+    await (await browser.$('[data-testid="leak-folder"]')).setValue(other);
+    await (await browser.$('[data-testid="leak-scan"]')).click();
+    const text = await waitFor("the unknown key's group", async () => {
+      for (const group of await browser.$$('[data-testid="leak-group"]')) {
+        if ((await group.getAttribute("data-kind")) !== "unknown_key") continue;
+        await group.scrollIntoView();
+        const shown = await group.getText();
+        if (shown.includes("client.py")) return shown;
+      }
+      return null;
+    });
+    assert.match(text, /OpenAI key sk-…7tN9/);
+    assert.match(text, /client\.py:1/);
+    assert.match(text, /Till does not hold this OpenAI key: add it to Till, or revoke it/);
+    assert.ok(!text.includes(UNKNOWN_OPENAI), "no value in the window");
+
+    // Watch it: the folder goes into settings.toml, comments and all.
+    await (await browser.$('[data-testid="leak-watch"]')).click();
+    await waitFor("the folder in the watched list", async () =>
+      (await (await browser.$('[data-testid="leak-watched"]')).getText()).includes(other),
+    );
+    const settings = readFileSync(join(home, "config", "settings.toml"), "utf8");
+    assert.match(settings, /^\[scan\]\nwatched = \[/m);
+    assert.ok(settings.includes(`"${other}"`), settings);
+    await browser.saveScreenshot(join(ARTIFACTS, "leaks-scanned.png"));
   });
 });

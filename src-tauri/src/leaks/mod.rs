@@ -14,7 +14,6 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
-use till_core::catalog;
 use till_core::leaks::board::{Board, LeakGroup, LeakPlace};
 use till_core::settings::Settings;
 use till_core::TillError;
@@ -70,13 +69,6 @@ fn home() -> Option<PathBuf> {
     std::env::var_os("HOME").map(PathBuf::from)
 }
 
-fn console_url(provider: &str) -> Option<String> {
-    catalog::key_formats()
-        .into_iter()
-        .find(|f| f.provider_id == provider)
-        .and_then(|f| f.console_url.map(str::to_owned))
-}
-
 impl LeaksHost {
     /// Queues `msg` for the watcher thread without waiting; false if its queue is full
     /// (a burst of changes it is working through) or it is not running.
@@ -119,7 +111,7 @@ impl LeaksHost {
     }
 
     fn groups(&self) -> Vec<LeakGroup> {
-        lock(&self.board).groups(home().as_deref(), console_url)
+        lock(&self.board).groups(home().as_deref())
     }
 
     /// The places `key` (a vault key's name) was found.

@@ -6,6 +6,7 @@ const group = (over: Partial<LeakGroup>): LeakGroup => ({
   kind: "vault_key",
   key: "Stripe prod",
   provider: "stripe",
+  provider_name: "Stripe",
   fingerprint: "sk_…WXYZ",
   places: [],
   what_to_do: "",
@@ -13,11 +14,11 @@ const group = (over: Partial<LeakGroup>): LeakGroup => ({
 });
 
 describe("leak groups", () => {
-  it("are titled by the vault key's name, or by provider and redacted fingerprint", () => {
+  it("are titled by the vault key's name, or by what kind of key it is", () => {
     expect(groupTitle(group({}))).toBe("Stripe prod");
-    expect(groupTitle(group({ kind: "unknown_key", key: null }))).toBe("stripe key sk_…WXYZ");
-    expect(groupTitle(group({ kind: "till_token", key: null, fingerprint: "till_sk_…abcd" }))).toBe(
-      "Agent key till_sk_…abcd",
+    expect(groupTitle(group({ kind: "unknown_key", key: null }))).toBe("Stripe key");
+    expect(groupTitle(group({ kind: "till_token", key: null, provider: "till" }))).toBe(
+      "Agent key",
     );
   });
 

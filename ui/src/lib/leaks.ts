@@ -9,11 +9,12 @@ export const KIND_LABEL: Record<LeakKind, string> = {
   till_token: "Agent key",
 };
 
-/** The group's heading: "Stripe prod", "stripe key sk_…WXYZ", "Agent key till_sk_…abcd". */
+/** The group's heading: "Stripe prod", "Stripe key", "Agent key" (the redacted
+ * fingerprint is shown beside it). */
 export function groupTitle(group: LeakGroup): string {
   if (group.kind === "vault_key" && group.key) return group.key;
-  if (group.kind === "till_token") return `Agent key ${group.fingerprint}`;
-  return `${group.provider} key ${group.fingerprint}`;
+  if (group.kind === "till_token") return "Agent key";
+  return `${group.provider_name} key`;
 }
 
 /** A stable id for a group, for keyed lists. */

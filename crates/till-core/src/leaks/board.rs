@@ -20,6 +20,7 @@ use till_scan::{Finding, Kind};
 use ts_rs::TS;
 
 use super::debounce::Reach;
+use crate::catalog;
 use crate::settings::scan::shorten;
 
 /// A file as it was when a finding in it was dismissed.
@@ -90,6 +91,8 @@ pub struct LeakGroup {
     /// The vault key's name (vault keys only).
     pub key: Option<String>,
     pub provider: String,
+    /// The provider as people call it (`OpenAI`), from the catalog.
+    pub provider_name: String,
     /// Redacted (`sk_…WXYZ`).
     pub fingerprint: String,
     pub places: Vec<LeakPlace>,
@@ -200,11 +203,7 @@ impl Board {
 
     /// The shown findings grouped by key (vault keys first, by name), each with its
     /// places in path and line order; paths under `home` start with `~/`.
-    pub fn groups(
-        &self,
-        home: Option<&Path>,
-        console_url: impl Fn(&str) -> Option<String>,
-    ) -> Vec<LeakGroup> {
+    pub fn groups(&self, home: Option<&Path>) -> Vec<LeakGroup> {
         let mut groups: BTreeMap<(LeakKind, Option<String>, String, String), Vec<LeakPlace>> =
             BTreeMap::new();
         for finding in self.shown() {
@@ -230,19 +229,25 @@ impl Board {
         }
         groups
             .into_iter()
-            .map(|((kind, key, provider, fingerprint), places)| LeakGroup {
-                what_to_do: what_to_do(kind, &provider, console_url(&provider).as_deref()),
-                kind,
-                key,
-                provider,
-                fingerprint,
-                places,
+            .map(|((kind, key, provider, fingerprint), places)| {
+                let known = catalog::provider(&provider);
+                let provider_name = known.map_or_else(|| provider.clone(), |p| p.name.clone());
+                let console_url = known.and_then(|p| p.console_url.as_deref());
+                LeakGroup {
+                    what_to_do: what_to_do(kind, &provider_name, console_url),
+                    kind,
+                    key,
+                    provider,
+                    provider_name,
+                    fingerprint,
+                    places,
+                }
             })
             .collect()
     }
 }
 
-/// The next step for a kind of leak, as the window says it.
+/// The next step for a kind of leak, as the window says it (`provider`: its name).
 pub fn what_to_do(kind: LeakKind, provider: &str, console_url: Option<&str>) -> String {
     match kind {
         LeakKind::VaultKey => "Treat it as leaked: start the leaked-key runbook (revoke, rotate, \
@@ -251,8 +256,8 @@ pub fn what_to_do(kind: LeakKind, provider: &str, console_url: Option<&str>) -> 
         LeakKind::UnknownKey => {
             let at = console_url.map_or_else(|| provider.to_owned(), str::to_owned);
             format!(
-                "A {provider} key Till does not hold: add it to Till, or revoke it at {at}; \
-                 then take it out of these files."
+                "Till does not hold this {provider} key: add it to Till, or revoke it at \
+                 {at}; then take it out of these files."
             )
         }
         LeakKind::TillToken => "An agent key: revoke it in Agents (its agents stop at once), \
@@ -345,7 +350,7 @@ mod tests {
         // The top folder's own files were rescanned and are clean now; src/ was not.
         board.replace(&Reach::Files(dir.path().to_owned()), Vec::new());
         let left: Vec<String> = board
-            .groups(None, |_| None)
+            .groups(None)
             .iter()
             .flat_map(|g| g.places.iter().map(|p| p.path.clone()))
             .collect();
@@ -384,7 +389,7 @@ mod tests {
                 finding(&home.join("shop/app.py"), 5, None),
             ],
         );
-        let groups = board.groups(Some(home), |_| Some("https://dashboard.stripe.com".into()));
+        let groups = board.groups(Some(home));
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].kind, LeakKind::VaultKey);
         assert_eq!(groups[0].key.as_deref(), Some("Stripe prod"));
@@ -392,12 +397,18 @@ mod tests {
         assert_eq!(shown, ["~/shop/.env:3", "~/shop/k8s/secret.yaml:8"]);
         assert!(groups[0].what_to_do.contains("leaked-key runbook"));
         assert_eq!(groups[1].kind, LeakKind::UnknownKey);
-        assert!(
-            groups[1]
-                .what_to_do
-                .contains("https://dashboard.stripe.com"),
-            "{}",
-            groups[1].what_to_do
+        assert_eq!(groups[1].provider_name, "Stripe");
+        let stripe_console = catalog::provider("stripe")
+            .unwrap()
+            .console_url
+            .clone()
+            .unwrap();
+        assert_eq!(
+            groups[1].what_to_do,
+            format!(
+                "Till does not hold this Stripe key: add it to Till, or revoke it at \
+                 {stripe_console}; then take it out of these files."
+            )
         );
     }
 }

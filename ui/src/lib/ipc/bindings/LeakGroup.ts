@@ -11,6 +11,10 @@ export type LeakGroup = { kind: LeakKind,
  */
 key: string | null, provider: string, 
 /**
+ * The provider as people call it (`OpenAI`), from the catalog.
+ */
+provider_name: string, 
+/**
  * Redacted (`sk_…WXYZ`).
  */
 fingerprint: string, places: Array<LeakPlace>, 
