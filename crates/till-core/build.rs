@@ -36,7 +36,12 @@ fn main() {
     let mut out = String::new();
     listing("lessons", "md", "LESSON_FILES", &mut out);
     listing("checklists", "toml", "CHECKLIST_FILES", &mut out);
-    let dest =
-        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("training.rs");
-    std::fs::write(dest, out).expect("write the training listing");
+    let dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let dest = Path::new(&dir).join("training.rs");
+    // A new file renamed into place, never a write through the old one: a target
+    // directory seeded with hard links (as CI caches and worktrees do) shares that file
+    // with other checkouts, and writing it in place would hand them this checkout's paths.
+    let fresh = Path::new(&dir).join("training.rs.new");
+    std::fs::write(&fresh, out).expect("write the training listing");
+    std::fs::rename(&fresh, &dest).expect("move the training listing into place");
 }
