@@ -99,7 +99,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const hits = findNames(args, names);
-  const files = args.flatMap(walk).length;
+  const files = args.flatMap((path) => walk(path)).length;
   if (hits.length > 0) {
     console.error(`key names found where Till must not write them:\n${describe(hits)}`);
     process.exit(1);
