@@ -97,6 +97,14 @@ impl MemoryStore {
         self.update(grant_id, |g| g.state = GrantState::Revoked);
     }
 
+    /// Gives a grant new caps and makes it active, as the vault's `set_caps` does.
+    pub fn set_caps(&self, grant_id: &str, caps: crate::grant::Caps) {
+        self.update(grant_id, |g| {
+            g.caps = caps;
+            g.state = GrantState::Active;
+        });
+    }
+
     pub fn grant(&self, grant_id: &str) -> Option<Grant> {
         let g = self.grants.read().unwrap_or_else(|e| e.into_inner());
         g.values()

@@ -393,6 +393,59 @@ async fn calls_cap_is_exact_under_concurrency() {
     assert_eq!(r.headers()["x-should-retry"], "false");
 }
 
+/// Waits (bounded) until the store has noted `n` Exhausted events.
+async fn wait_exhausted(h: &Harness, n: usize) {
+    let count = || {
+        h.store
+            .events()
+            .iter()
+            .filter(|(_, e)| matches!(e, GrantEvent::Exhausted { .. }))
+            .count()
+    };
+    for _ in 0..100 {
+        if count() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(count(), n, "Exhausted events");
+}
+
+#[tokio::test]
+async fn raised_caps_apply_to_the_next_call_and_are_enforced_in_turn() {
+    let h = Harness::start().await;
+    let mut g = grant("raise", Provider::OpenAi, &[F::Chat]);
+    g.caps = Caps {
+        calls: Some(1),
+        ..Caps::default()
+    };
+    let token = h.mint(g);
+    let call = || {
+        h.post(
+            "/openai/v1/chat/completions",
+            &token,
+            &chat("gpt-4o-mini", 5, false),
+        )
+        .send()
+    };
+    assert_eq!(call().await.unwrap().status(), 200);
+    wait_exhausted(&h, 1).await;
+    assert_eq!(call().await.unwrap().status(), 429, "spent");
+    // The person raises the cap (in the vault, by another process): the very next call
+    // is forwarded, and the raised cap is held and noted when used up.
+    h.store.set_caps(
+        "raise",
+        Caps {
+            calls: Some(2),
+            ..Caps::default()
+        },
+    );
+    assert_eq!(call().await.unwrap().status(), 200);
+    wait_exhausted(&h, 2).await;
+    assert_eq!(call().await.unwrap().status(), 429);
+    assert_eq!(h.fake.state.count(), 2);
+}
+
 #[tokio::test]
 async fn rpm_is_enforced_over_a_sliding_minute() {
     let h = Harness::start().await;

@@ -6,7 +6,8 @@
 //! calls (an agent retrying a refused request in a loop), or use after its parent key was
 //! rotated (the agent kept working on a key someone meant to replace). Every alert is
 //! announced once: the caller keeps an [`AlertLedger`] (sealed in the vault) and feeds it
-//! back. Anomalies then stay quiet for a cool-down so one burst is one alert.
+//! back. Anomalies then stay quiet for a cool-down so one burst is one alert. A cap's
+//! marks name its limit, so raising the cap lets its 80 % and 100 % alerts come again.
 //!
 //! Pure functions of an explicit `now`, the grants' numbers and the ledger: the shell
 //! polls, shows and records; nothing here knows about notifications or the clock.
@@ -231,7 +232,7 @@ impl Alert {
     }
 }
 
-/// One announced alert: a grant, what (`cap:usd:80`, `burst`, `refused`,
+/// One announced alert: a grant, what (`cap:usd:80@500000`, `burst`, `refused`,
 /// `rotated:<time>`), and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertMark {
@@ -268,6 +269,37 @@ impl AlertLedger {
     /// Keeps only marks of grants still listed (a deleted grant's marks go).
     pub fn retain_grants(&mut self, ids: &[&str]) {
         self.marks.retain(|m| ids.contains(&m.grant_id.as_str()));
+    }
+
+    /// A grant's caps changed: its cap alerts start over, except for the stages the new
+    /// caps are already past (the person raising them knows; the next one is news).
+    pub fn caps_changed(
+        &mut self,
+        grant_id: &str,
+        caps: &Caps,
+        used: &UsageTotals,
+        settings: &AlertSettings,
+        now: DateTime<Utc>,
+    ) {
+        self.marks
+            .retain(|m| !(m.grant_id == grant_id && m.what.starts_with("cap:")));
+        let warn = settings.warn_percent.clamp(1, 99);
+        for (cap, used, limit) in cap_usage(caps, used) {
+            let past: &[u8] = if used >= limit {
+                &[warn, 100]
+            } else if u128::from(used) * 100 >= u128::from(limit) * u128::from(warn) {
+                &[warn]
+            } else {
+                &[]
+            };
+            for stage in past {
+                self.marks.push(AlertMark {
+                    grant_id: grant_id.to_owned(),
+                    what: cap_mark(cap, *stage, limit),
+                    at: now,
+                });
+            }
+        }
     }
 
     fn last(&self, grant_id: &str, what: &str) -> Option<DateTime<Utc>> {
@@ -340,8 +372,10 @@ fn cap_alerts(
         } else {
             continue;
         };
-        let what = |stage: u8| format!("cap:{}:{stage}", cap.id());
-        if ledger.last(&grant.id, &what(reached)).is_some() {
+        if ledger
+            .last(&grant.id, &cap_mark(cap, reached, limit))
+            .is_some()
+        {
             continue;
         }
         // Crossing 100 % at once announces 100 only: `marks_for` records the warning too.
@@ -356,12 +390,19 @@ fn cap_alerts(
             },
             mark: AlertMark {
                 grant_id: grant.id.clone(),
-                what: what(reached),
+                what: cap_mark(cap, reached, limit),
                 at: now,
             },
         });
     }
     alerts
+}
+
+/// A cap alert's ledger entry, `cap:usd:80@500000`. The limit is part of it: raising a
+/// cap starts its stages afresh, and an alert computed just before a raise cannot
+/// silence the new cap's own.
+fn cap_mark(cap: CapKind, stage: u8, limit: u64) -> String {
+    format!("cap:{}:{stage}@{limit}", cap.id())
 }
 
 /// The ledger entries showing `alerts` adds: a 100 % alert also settles its warning.
@@ -371,11 +412,14 @@ pub fn marks_for(alerts: &[Alert], settings: &AlertSettings) -> Vec<AlertMark> {
     for alert in alerts {
         marks.push(alert.mark.clone());
         if let AlertKind::Cap {
-            cap, percent: 100, ..
+            cap,
+            percent: 100,
+            limit,
+            ..
         } = alert.kind
         {
             marks.push(AlertMark {
-                what: format!("cap:{}:{warn}", cap.id()),
+                what: cap_mark(cap, warn, limit),
                 ..alert.mark.clone()
             });
         }
@@ -805,6 +849,65 @@ mod tests {
             t0()
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_raised_cap_warns_again_at_its_own_stages_but_not_for_what_is_past() {
+        let mut ledger = AlertLedger::default();
+        let settings = AlertSettings::default();
+        // $1 of $1: the full-cap alert, once.
+        assert_eq!(
+            percents(&shown(&mut ledger, &[dollars(1_000_000, 1_000_000)], t0())),
+            vec![100]
+        );
+        // Raised to $1.20: 83 % is already past the warning, so nothing is said now...
+        let raised = dollars(1_200_000, 1_000_000);
+        ledger.caps_changed("g_1", &raised.caps, &raised.used, &settings, t0());
+        assert!(shown(&mut ledger, &[raised], t0()).is_empty());
+        // ...until the new cap is reached.
+        let full = shown(&mut ledger, &[dollars(1_200_000, 1_200_000)], t0());
+        assert_eq!(percents(&full), vec![100]);
+        assert_eq!(
+            full[0].body().split(':').next(),
+            Some("$1.20 of $1.20 used")
+        );
+        // Raised to $3: both stages come again, each once.
+        ledger.caps_changed(
+            "g_1",
+            &dollars(3_000_000, 0).caps,
+            &dollars(0, 1_200_000).used,
+            &settings,
+            t0(),
+        );
+        let mut seen = Vec::new();
+        for used in [1_200_000, 2_500_000, 2_600_000, 3_000_000, 3_000_000] {
+            seen.extend(percents(&shown(
+                &mut ledger,
+                &[dollars(3_000_000, used)],
+                t0(),
+            )));
+        }
+        assert_eq!(seen, vec![80, 100]);
+    }
+
+    #[test]
+    fn an_alert_computed_for_the_old_cap_does_not_silence_the_new_one() {
+        let settings = AlertSettings::default();
+        let mut ledger = AlertLedger::default();
+        let stale = detect(&[dollars(1_000, 1_000)], &ledger, &settings, t0());
+        ledger.caps_changed(
+            "g_1",
+            &dollars(2_000, 0).caps,
+            &dollars(0, 1_000).used,
+            &settings,
+            t0(),
+        );
+        // The watcher records what it showed just after the raise.
+        ledger.record(marks_for(&stale, &settings));
+        assert_eq!(
+            percents(&detect(&[dollars(2_000, 2_000)], &ledger, &settings, t0())),
+            vec![100]
+        );
     }
 
     #[test]

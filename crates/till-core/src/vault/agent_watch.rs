@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::grants::{GrantView, Grants};
 use super::inventory::Inventory;
-use super::store::{Dates, RecordKind, Store};
+use super::store::{Action, Dates, RecordKind, Store};
 use crate::agents::alerts::{self, AlertLedger, AlertMark, AlertSettings, Watched};
 use crate::error::TillError;
 use crate::model::KeyMeta;
@@ -72,11 +72,7 @@ impl AgentWatch<'_> {
     }
 
     fn ledger(&self) -> Result<AlertLedger, TillError> {
-        let marks: Vec<AlertMark> = self
-            .store
-            .get(RecordKind::AgentAlerts, LEDGER_ID)?
-            .unwrap_or_default();
-        Ok(AlertLedger::from_marks(marks))
+        read_ledger(self.store)
     }
 
     /// Records alerts as announced (sealed), forgetting grants that no longer exist.
@@ -94,13 +90,26 @@ impl AgentWatch<'_> {
         ledger.record(marks);
         ledger.retain_grants(&ids.iter().map(String::as_str).collect::<Vec<_>>());
         let action = self.store.begin()?;
-        let now: DateTime<Utc> = action.now;
-        let dates = Dates {
-            created_at: now,
-            updated_at: now,
-            next_due_at: None,
-        };
-        action.put(RecordKind::AgentAlerts, LEDGER_ID, &ledger, dates)?;
+        write_ledger(&action, &ledger)?;
         action.commit()
     }
+}
+
+/// The sealed alert ledger (empty before the first alert).
+pub(super) fn read_ledger(store: &Store) -> Result<AlertLedger, TillError> {
+    let marks: Vec<AlertMark> = store
+        .get(RecordKind::AgentAlerts, LEDGER_ID)?
+        .unwrap_or_default();
+    Ok(AlertLedger::from_marks(marks))
+}
+
+/// Writes the alert ledger within `action` (with the change that made it).
+pub(super) fn write_ledger(action: &Action<'_>, ledger: &AlertLedger) -> Result<(), TillError> {
+    let now: DateTime<Utc> = action.now;
+    let dates = Dates {
+        created_at: now,
+        updated_at: now,
+        next_due_at: None,
+    };
+    action.put(RecordKind::AgentAlerts, LEDGER_ID, ledger, dates)
 }

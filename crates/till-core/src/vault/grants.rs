@@ -12,10 +12,13 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use super::agent_watch::{read_ledger, write_ledger};
 use super::inventory::Inventory;
 use super::store::audit::{AuditAction, AuditDetails};
 use super::store::{new_id, DailyUsage, GrantRow, RecordKind, Store};
 use super::values::open_value;
+use crate::agents::alerts::AlertSettings;
+use crate::agents::limits::Usd;
 use crate::agents::{
     validate_grant, Caps, EndpointFamily, Grant, GrantEvent, GrantState, PricingCatalog, Provider,
     Token, TokenHash, TokenKey, UsageRecord, UsageTotals,
@@ -49,6 +52,26 @@ pub struct NewGrant {
     pub caps: Caps,
     pub expires_at: Option<DateTime<Utc>>,
     pub created_by: String,
+}
+
+/// New caps on calls, tokens and dollars for [`Grants::set_caps`] (`None`: no cap). The
+/// per-minute rate and the output reserve stay as minted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CapChange {
+    pub calls: Option<u64>,
+    pub tokens: Option<u64>,
+    pub micro_usd: Option<u64>,
+}
+
+impl CapChange {
+    /// The grant's current caps, to change one at a time.
+    pub fn from_caps(caps: &Caps) -> Self {
+        Self {
+            calls: caps.calls,
+            tokens: caps.tokens,
+            micro_usd: caps.micro_usd,
+        }
+    }
 }
 
 /// A freshly minted grant and its token, shown once.
@@ -230,9 +253,74 @@ impl Grants<'_> {
         self.store
             .grant::<Terms>(id)?
             .map(|row| self.view(row, now))
-            .ok_or_else(|| TillError::InvalidInput {
-                what: format!("no agent key with id '{id}': `till agent list` shows them"),
-            })
+            .ok_or_else(|| no_grant(id))
+    }
+
+    /// Changes a live grant's caps (a person raising them after an alert). The terms are
+    /// resealed and audited with old → new; an exhausted grant the new caps give room is
+    /// active again, and its cap alerts start over at the new caps (see
+    /// [`crate::agents::alerts::AlertLedger::caps_changed`]). A cap may be lowered, but
+    /// not to what is already used; a revoked or expired grant cannot change. The
+    /// gateway reads the grant on every request: the next call meets the new caps.
+    pub fn set_caps(
+        &mut self,
+        id: &str,
+        change: CapChange,
+        alerts: &AlertSettings,
+    ) -> Result<GrantView, TillError> {
+        let now = self.store.now();
+        let Some(mut row) = self.store.grant::<Terms>(id)? else {
+            return Err(no_grant(id));
+        };
+        let state = effective_state(row.state, row.expires_at, now);
+        if matches!(state, GrantState::Revoked | GrantState::Expired) {
+            return Err(TillError::InvalidInput {
+                what: format!(
+                    "agent key {id} is {}: its caps can no longer change; mint a new agent key",
+                    state.as_str()
+                ),
+            });
+        }
+        let old = row.terms.caps.clone();
+        let caps = Caps {
+            calls: change.calls,
+            tokens: change.tokens,
+            micro_usd: change.micro_usd,
+            ..old.clone()
+        };
+        if caps == old && state == GrantState::Active {
+            return Ok(self.view(row, now));
+        }
+        row.terms.caps = caps;
+        validate_grant(&to_grant(&row, now), PricingCatalog::builtin(), now).map_err(|e| {
+            TillError::InvalidInput {
+                what: e.to_string(),
+            }
+        })?;
+        check_room(id, &row.terms.caps, &row.used)?;
+        let mut ledger = read_ledger(self.store)?;
+        ledger.caps_changed(id, &row.terms.caps, &row.used, alerts, now);
+        let parent = self.inventory.by_id(&row.parent_id).cloned();
+        let detail = Some(format!(
+            "agent key {id} '{}' {}",
+            row.terms.label,
+            describe_change(&old, &row.terms.caps)
+        ));
+        let action = self.store.begin()?;
+        if !action.set_grant_terms(id, &row.terms)? {
+            return Err(TillError::InvalidInput {
+                what: format!(
+                    "agent key {id} was revoked or expired meanwhile: mint a new agent key"
+                ),
+            });
+        }
+        write_ledger(&action, &ledger)?;
+        action.audit(match &parent {
+            Some(meta) => AuditDetails::key(AuditAction::AgentCaps, meta, detail),
+            None => AuditDetails::vault(AuditAction::AgentCaps, detail),
+        })?;
+        action.commit()?;
+        self.get(id)
     }
 
     /// Revokes a grant: its token is refused from the next request on.
@@ -375,6 +463,70 @@ pub(super) fn agent_facts(store: &Store) -> Result<Vec<AgentKeyFacts>, TillError
             capped: row.terms.caps.micro_usd.is_some() || row.terms.caps.calls.is_some(),
         })
         .collect())
+}
+
+fn no_grant(id: &str) -> TillError {
+    TillError::InvalidInput {
+        what: format!("no agent key with id '{id}': `till agent list` shows them"),
+    }
+}
+
+/// Refuses caps that leave no room for another call: what is used stays used.
+fn check_room(id: &str, caps: &Caps, used: &UsageTotals) -> Result<(), TillError> {
+    let tokens = used.input_tokens.saturating_add(used.output_tokens);
+    let checks = [
+        (caps.calls, used.calls, "calls", used.calls.to_string()),
+        (caps.tokens, tokens, "tokens", tokens.to_string()),
+        (
+            caps.micro_usd,
+            used.micro_usd,
+            "dollars",
+            Usd::from_micros(used.micro_usd).to_string(),
+        ),
+    ];
+    for (cap, used, what, shown) in checks {
+        if cap.is_some_and(|cap| cap <= used) {
+            return Err(TillError::InvalidInput {
+                what: format!(
+                    "agent key {id} has already used {shown} {what}: a cap at or below that \
+                     leaves it no room; give more than {shown}, or leave the cap as it is"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// "caps raised: $0.50 → $1.00, 10 → 20 calls", for the audit log (never a token).
+fn describe_change(old: &Caps, new: &Caps) -> String {
+    let show = |cap: Option<u64>, unit: &str, dollars: bool| match cap {
+        None => "no cap".to_owned(),
+        Some(n) if dollars => Usd::from_micros(n).to_string(),
+        Some(n) => format!("{n} {unit}"),
+    };
+    let mut parts = Vec::new();
+    let mut raised = true;
+    for (before, after, unit, dollars) in [
+        (old.calls, new.calls, "calls", false),
+        (old.tokens, new.tokens, "tokens", false),
+        (old.micro_usd, new.micro_usd, "", true),
+    ] {
+        if before == after {
+            continue;
+        }
+        // No cap is the highest cap.
+        raised &= after.is_none() || before.is_some_and(|b| after.is_some_and(|a| a > b));
+        parts.push(format!(
+            "{} → {}",
+            show(before, unit, dollars),
+            show(after, unit, dollars)
+        ));
+    }
+    if parts.is_empty() {
+        return "caps unchanged (active again)".into();
+    }
+    let verb = if raised { "raised" } else { "changed" };
+    format!("caps {verb}: {}", parts.join(", "))
 }
 
 /// The gateway provider of a key, or why the key cannot back an agent key.

@@ -47,6 +47,8 @@ pub enum AuditAction {
     AgentCapReached,
     /// An agent key expired.
     AgentExpired,
+    /// An agent key's caps changed (old and new in the detail).
+    AgentCaps,
 }
 
 impl AuditAction {
@@ -73,6 +75,7 @@ impl AuditAction {
             Self::AgentFirstUse => "agent_first_use",
             Self::AgentCapReached => "agent_cap_reached",
             Self::AgentExpired => "agent_expired",
+            Self::AgentCaps => "agent_caps",
         }
     }
 }

@@ -390,22 +390,26 @@ impl Store {
 }
 
 impl Action<'_> {
+    fn seal_terms<T: Serialize>(&self, id: &str, terms: &T) -> Result<Vec<u8>, TillError> {
+        let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(terms).map_err(|e| {
+            TillError::Internal {
+                what: e.to_string(),
+            }
+        })?);
+        Ok(envelope::seal(
+            &self.keys().seal,
+            &record_aad(RecordKind::Grant, id),
+            &plaintext,
+        ))
+    }
+
     /// Writes a new grant: its token's keyed hash, parent, dates, and sealed terms.
     pub fn insert_grant<T: Serialize>(
         &self,
         row: &GrantRow<T>,
         token_hash: &[u8; 32],
     ) -> Result<(), TillError> {
-        let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(&row.terms).map_err(|e| {
-            TillError::Internal {
-                what: e.to_string(),
-            }
-        })?);
-        let sealed = envelope::seal(
-            &self.keys().seal,
-            &record_aad(RecordKind::Grant, &row.id),
-            &plaintext,
-        );
+        let sealed = self.seal_terms(&row.id, &row.terms)?;
         self.execute(
             "INSERT INTO grants (id, token_hash, parent_id, state, created_at, expires_at, sealed)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -420,6 +424,18 @@ impl Action<'_> {
             ],
         )
         .map(drop)
+    }
+
+    /// Reseals a live grant's terms (new caps) and makes it active: an exhausted grant
+    /// given room goes on. Returns false when the grant was revoked or expired meanwhile.
+    pub fn set_grant_terms<T: Serialize>(&self, id: &str, terms: &T) -> Result<bool, TillError> {
+        let sealed = self.seal_terms(id, terms)?;
+        self.execute(
+            "UPDATE grants SET sealed = ?2, state = 'active'
+             WHERE id = ?1 AND state IN ('active', 'exhausted')",
+            params![id, sealed],
+        )
+        .map(|changed| changed > 0)
     }
 
     /// Moves a grant to `state`; returns whether it changed (only an active grant moves).
