@@ -56,6 +56,7 @@ const COMMANDS: &[&str] = &[
     "copy_agent_token",
     "forget_agent_token",
     "revoke_agent_key",
+    "set_agent_caps",
     "stop_all_agents",
     "agent_usage_log",
     "agent_usage_csv",

@@ -98,6 +98,7 @@ pub fn run() -> Result<i32, StartupError> {
             commands::agents::copy_agent_token,
             commands::agents::forget_agent_token,
             commands::agents::revoke_agent_key,
+            commands::agents::set_agent_caps,
             commands::agents::stop_all_agents,
             commands::agents::agent_usage_log,
             commands::agents::agent_usage_csv,

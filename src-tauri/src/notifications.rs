@@ -145,7 +145,10 @@ pub fn agent_alert(app: &AppHandle, alert: &till_core::agents::alerts::Alert, na
                 crate::agents::show(&app, Some(&grant_id));
             }
         },
-        action::OPEN | action::RAISE_CAP => crate::agents::show(&app, Some(&grant_id)),
+        action::OPEN => crate::agents::show(&app, Some(&grant_id)),
+        action::RAISE_CAP => {
+            crate::agents::show_at(&app, crate::agents::AgentRoute::RaiseCaps { id: grant_id })
+        }
         _ => {}
     })
 }

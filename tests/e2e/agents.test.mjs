@@ -3,7 +3,8 @@
 // the app's gateway against a loopback fake provider, the tray's Agents submenu shows the
 // spend, the 80 % and 100 % alerts arrive once each, Revoke on the alert stops the agent
 // (its next call gets 401), and the charts render. A key minted by the CLI while the app
-// runs appears in the tray and the window without a restart.
+// runs appears in the tray and the window without a restart. Raise cap… on a spent key's
+// alert opens the window's dialog, and the agent's next call goes through.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -17,6 +18,7 @@ import {
   clearNotifications,
   closeAllAndReadHistory,
   displayedCount,
+  displayedActions,
   invokeAction,
 } from "./support/notifications.mjs";
 import { trayMenu } from "./support/tray.mjs";
@@ -208,6 +210,59 @@ describe("agent keys in the app", { skip: !existsSync(PYTHON) && "tools/sdk is m
     );
     assert.equal(agentCall(minted.base_url, minted.token), 200);
     await browser.saveScreenshot(join(ARTIFACTS, "agents-cli-minted.png"));
+  });
+
+  it("raises the cap of a spent key from its alert, and the agent goes on", async () => {
+    const browser = await app.attach();
+    const minted = JSON.parse(
+      till(home, NOW, [
+        "agent",
+        "mint",
+        "--key",
+        "OpenAI prod",
+        "--label",
+        "raise bot",
+        "--max-calls",
+        "2",
+        "--ttl",
+        "1h",
+        "--json",
+      ]),
+    );
+    for (let i = 0; i < 2; i++) assert.equal(agentCall(minted.base_url, minted.token), 200);
+    assert.equal(agentCall(minted.base_url, minted.token), 429, "spent");
+    const full = "Agent key 'raise bot' used all of its calls cap";
+    await waitFor("the 100 % alert", () =>
+      displayedActions().some((a) => a.summary === full && a.action === "raise_cap"),
+    );
+
+    // Raise cap… on the alert opens the window's dialog, prefilled with the caps.
+    invokeAction("raise_cap", { summary: full });
+    const calls = await browser.$('[data-testid="raise-caps-calls"]');
+    await calls.waitForDisplayed({ timeout: 10_000 });
+    assert.equal(await calls.getValue(), "2");
+    // A cap under what is spent is refused and says why.
+    await calls.setValue("1");
+    await (await browser.$('[data-testid="raise-caps-save"]')).click();
+    const refusal = await browser.$('[data-testid="raise-caps"] [role="alert"]');
+    await refusal.waitForDisplayed({ timeout: 10_000 });
+    assert.match(await refusal.getText(), /already used 2 calls/);
+    await calls.setValue("4");
+    await browser.saveScreenshot(join(ARTIFACTS, "agents-raise-caps.png"));
+    await (await browser.$('[data-testid="raise-caps-save"]')).click();
+    await waitFor("the key to be active again", async () => {
+      const row = await browser.$(`[data-testid="agent-row"][data-id="${minted.id}"]`);
+      return (await row.getAttribute("data-state")) === "active";
+    });
+    assert.equal(await (await browser.$('[data-testid="raise-caps"]')).isExisting(), false);
+
+    // The next call goes through under the new cap; the tray shows it.
+    assert.equal(agentCall(minted.base_url, minted.token), 200);
+    await waitFor("the tray to show the raised cap", () =>
+      agentsMenu(app.item)?.children.some((c) => c.label === "raise bot · 3 / 4 calls"),
+    );
+    const log = till(home, NOW, ["log"]);
+    assert.match(log, /caps raised: 2 calls → 4 calls/);
   });
 
   // Figures for the report, not assertions: TILL_E2E_MEASURE=1 runs it.

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { spendBars, spendPerDay, totalsPerDay, usd } from "./agents";
+import {
+  capsForm,
+  capsInput,
+  dollarsText,
+  spendBars,
+  spendPerDay,
+  totalsPerDay,
+  usd,
+} from "./agents";
 import type { AgentKey } from "./ipc/bindings/AgentKey";
 
 const key = (used: number, cap: number | null, calls = 0, callCap: number | null = null) =>
@@ -14,6 +22,19 @@ describe("agents helpers", () => {
   it("formats micro-dollars", () => {
     expect(usd(4200)).toBe("$0.0042");
     expect(usd(12_340_000)).toBe("$12.34");
+  });
+
+  it("prefills the Raise caps form with the current caps and reads it back", () => {
+    expect(dollarsText(500_000)).toBe("0.50");
+    expect(dollarsText(4_200)).toBe("0.0042");
+    expect(dollarsText(12_000_000)).toBe("12.00");
+    const form = capsForm(key(400_000, 500_000, 3, 10));
+    expect(form).toEqual({ usd: "0.50", calls: "10", tokens: "" });
+    expect(capsInput({ ...form, usd: " 2 ", tokens: "  " })).toEqual({
+      max_usd: "2",
+      max_calls: 10,
+      max_tokens: null,
+    });
   });
 
   it("draws one bar per cap, capped at full", () => {

@@ -2,10 +2,12 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AgentCall } from "./bindings/AgentCall";
 import type { AgentKey } from "./bindings/AgentKey";
+import type { AgentRoute } from "./bindings/AgentRoute";
 import type { AgentsOverview } from "./bindings/AgentsOverview";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { AuditReview } from "./bindings/AuditReview";
+import type { CapsInput } from "./bindings/CapsInput";
 import type { Copied } from "./bindings/Copied";
 import type { CopyPlan } from "./bindings/CopyPlan";
 import type { CopyRequest } from "./bindings/CopyRequest";
@@ -146,12 +148,15 @@ export const copyAgentToken = (id: string) => call<number>("copy_agent_token", {
 /** Drops the token Rust kept for the Copy button (the panel closed). */
 export const forgetAgentToken = () => call<void>("forget_agent_token");
 export const revokeAgentKey = (id: string) => call<AgentKey>("revoke_agent_key", { id });
+/** New caps for an agent key (absent: no cap); an exhausted key given room goes on. */
+export const setAgentCaps = (id: string, input: CapsInput) =>
+  call<AgentKey>("set_agent_caps", { id, input });
 export const stopAllAgents = () => call<number>("stop_all_agents");
 export const agentUsageLog = (id: string) => call<AgentCall[]>("agent_usage_log", { id });
 export const agentUsageCsv = (id: string) => call<string>("agent_usage_csv", { id });
 export const agentModels = (key: string) => call<string[]>("agent_models", { key });
-/** An agent key's id to show (`""`: the list), if a tray click or notification asked. */
-export const takeAgentRoute = () => call<string | null>("take_agent_route");
+/** Where the Agents view should go, if the tray, a notification or quick search asked. */
+export const takeAgentRoute = () => call<AgentRoute | null>("take_agent_route");
 /** Emitted when agent keys or their spend changed (the list reloads). */
 export const AGENTS_EVENT = "till://agents";
 /** Emitted when the tray or a notification wants the Agents view (`takeAgentRoute`). */
