@@ -16,7 +16,9 @@ pub mod snippets;
 pub mod token;
 pub mod usage;
 
-pub use grant::{validate_grant, Caps, EndpointFamily, Grant, GrantError, GrantState, Provider};
+pub use grant::{
+    validate_grant, Caps, EndpointFamily, Grant, GrantError, GrantState, Provider, RUN_CREATOR,
+};
 pub use pricing::{ModelPrice, PricingCatalog};
 pub use token::{Token, TokenError, TokenHash, TokenKey};
-pub use usage::{GrantEvent, Usage, UsageRecord, UsageTotals};
+pub use usage::{GrantEvent, RefusedCall, Usage, UsageRecord, UsageTotals};

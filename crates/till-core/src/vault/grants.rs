@@ -21,7 +21,7 @@ use crate::agents::alerts::AlertSettings;
 use crate::agents::limits::Usd;
 use crate::agents::{
     validate_grant, Caps, EndpointFamily, Grant, GrantEvent, GrantState, PricingCatalog, Provider,
-    Token, TokenHash, TokenKey, UsageRecord, UsageTotals,
+    RefusedCall, Token, TokenHash, TokenKey, UsageRecord, UsageTotals,
 };
 use crate::error::TillError;
 use crate::model::{KeyMeta, KeyStatus};
@@ -35,7 +35,7 @@ struct Terms {
     models: Option<Vec<String>>,
     endpoints: BTreeSet<EndpointFamily>,
     caps: Caps,
-    /// Who minted it ("till agent mint", "till run: python", "the window").
+    /// Who minted it ("till agent mint", "till run", "the window").
     created_by: String,
 }
 
@@ -100,7 +100,11 @@ pub struct GrantView {
     pub expires_at: Option<DateTime<Utc>>,
     pub first_used_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When it was revoked (a `till run` key: when its run ended).
+    pub revoked_at: Option<DateTime<Utc>>,
     pub used: UsageTotals,
+    /// Requests the gateway refused itself (revoked, spent, not allowed, over its rate).
+    pub refused: u64,
 }
 
 impl GrantView {
@@ -172,7 +176,9 @@ impl Grants<'_> {
             expires_at: new.expires_at,
             first_used_at: None,
             last_used_at: None,
+            revoked_at: None,
             used: UsageTotals::default(),
+            refused: 0,
             terms: Terms {
                 label,
                 provider,
@@ -232,7 +238,9 @@ impl Grants<'_> {
             expires_at: row.expires_at,
             first_used_at: row.first_used_at,
             last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
             used: row.used,
+            refused: row.refused,
         }
     }
 
@@ -401,6 +409,11 @@ impl Grants<'_> {
     /// Appends one forwarded request to the ledger.
     pub fn record_usage(&mut self, record: &UsageRecord) -> Result<(), TillError> {
         self.store.append_usage(record)
+    }
+
+    /// Counts a request the gateway refused itself (per grant, minute and code).
+    pub fn record_refusal(&mut self, refused: &RefusedCall) -> Result<(), TillError> {
+        self.store.append_refusal(refused)
     }
 
     /// Records a grant's life event (first use, a cap reached, expiry), audited once.

@@ -1,5 +1,5 @@
-//! The store's agent tables: grants (sealed terms beside plaintext state and spend) and
-//! the usage ledger (numbers only).
+//! The store's agent tables: grants (sealed terms beside plaintext state and spend), the
+//! usage ledger (numbers only) and the gateway's own refusals (counters per minute).
 //!
 //! Kept apart from the `records` table because the gateway reads and writes these on
 //! every request: a grant is found by the keyed hash of its token with one indexed read,
@@ -15,7 +15,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{db_error, record_aad, Action, RecordKind, Store};
-use crate::agents::{EndpointFamily, GrantState, Provider, TokenKey, UsageRecord, UsageTotals};
+use crate::agents::alerts::RefusedMinute;
+use crate::agents::{
+    EndpointFamily, GrantState, Provider, RefusedCall, TokenKey, UsageRecord, UsageTotals,
+};
 use crate::crypto::envelope;
 use crate::error::TillError;
 
@@ -29,7 +32,11 @@ pub(crate) struct GrantRow<T> {
     pub expires_at: Option<DateTime<Utc>>,
     pub first_used_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When it was revoked (by a person, or by `till run` at its end).
+    pub revoked_at: Option<DateTime<Utc>>,
     pub used: UsageTotals,
+    /// Requests the gateway refused itself.
+    pub refused: u64,
     pub terms: T,
 }
 
@@ -67,7 +74,7 @@ fn int(value: u64) -> i64 {
 }
 
 const GRANT_COLUMNS: &str = "id, parent_id, state, created_at, expires_at, first_used_at, \
-     last_used_at, calls, input_tokens, output_tokens, micro_usd, sealed";
+     last_used_at, calls, input_tokens, output_tokens, micro_usd, sealed, revoked_at, refused";
 
 /// A row as read, before its terms are opened.
 type RawGrant = (GrantRow<()>, String, Vec<u8>);
@@ -85,12 +92,14 @@ fn raw_grant(row: &Row<'_>) -> rusqlite::Result<RawGrant> {
             expires_at: time(row.get(4)?),
             first_used_at: time(row.get(5)?),
             last_used_at: time(row.get(6)?),
+            revoked_at: time(row.get(12)?),
             used: UsageTotals {
                 calls: count(row, 7)?,
                 input_tokens: count(row, 8)?,
                 output_tokens: count(row, 9)?,
                 micro_usd: count(row, 10)?,
             },
+            refused: count(row, 13)?,
             terms: (),
         },
         state,
@@ -125,7 +134,9 @@ impl Store {
             expires_at: row.expires_at,
             first_used_at: row.first_used_at,
             last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
             used: row.used,
+            refused: row.refused,
             terms,
         })
     }
@@ -228,6 +239,80 @@ impl Store {
             .pragma_update(None, "synchronous", "FULL")
             .map_err(db)?;
         result
+    }
+
+    /// Counts one request the gateway refused itself: one upsert of its minute's counter
+    /// and one update of the grant's total, in one transaction (`synchronous=NORMAL`, as
+    /// for usage).
+    pub fn append_refusal(&mut self, refused: &RefusedCall) -> Result<(), TillError> {
+        let path = self.path.clone();
+        let db = |e| db_error(&path, e);
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        let result = (|| {
+            let tx = self.conn.transaction().map_err(db)?;
+            tx.execute(
+                "INSERT INTO refusals (grant_id, minute, day, code, status, count, last_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
+                 ON CONFLICT (grant_id, minute, code)
+                 DO UPDATE SET count = count + 1, last_at = MAX(last_at, excluded.last_at)",
+                params![
+                    refused.grant_id,
+                    refused.at.format("%Y-%m-%dT%H:%M").to_string(),
+                    refused.at.date_naive().to_string(),
+                    refused.code,
+                    refused.status,
+                    refused.at.to_rfc3339(),
+                ],
+            )
+            .map_err(db)?;
+            tx.execute(
+                "UPDATE grants SET refused = refused + 1 WHERE id = ?1",
+                [&refused.grant_id],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
+        })();
+        self.conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        result
+    }
+
+    /// The gateway's refusals whose minute's last one is after `since`, per grant, for
+    /// the alert detector.
+    pub fn refusals_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, RefusedMinute)>, TillError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT grant_id, last_at, code, count FROM refusals
+                 WHERE day >= ?2 AND last_at > ?1",
+            )
+            .map_err(|e| db_error(&self.path, e))?;
+        let rows = statement
+            .query_map(
+                params![since.to_rfc3339(), since.date_naive().to_string()],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        count(row, 3)?,
+                    ))
+                },
+            )
+            .map_err(|e| db_error(&self.path, e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (grant_id, at, code, count) = row.map_err(|e| db_error(&self.path, e))?;
+            let Some(at) = time(Some(at)) else { continue };
+            out.push((grant_id, RefusedMinute { at, code, count }));
+        }
+        Ok(out)
     }
 
     /// The ledger of one grant (or all), newest first, at most `limit` rows.
@@ -338,12 +423,14 @@ impl Store {
     }
 
     /// A cheap fingerprint of the agent tables: it changes whenever a request is recorded
-    /// or a grant is minted or changes state (by any process), so a poller can skip work.
+    /// or refused, or a grant is minted or changes state (by any process), so a poller
+    /// can skip work.
     pub fn agents_signature(&self) -> Result<String, TillError> {
         self.conn
             .query_row(
                 "SELECT (SELECT COALESCE(MAX(seq), 0) FROM usage) || '|' ||
                         (SELECT COUNT(*) FROM grants) || '|' ||
+                        (SELECT COALESCE(SUM(refused), 0) FROM grants) || '|' ||
                         (SELECT COALESCE(group_concat(state, ','), '') FROM grants)",
                 [],
                 |row| row.get::<_, String>(0),
@@ -385,7 +472,57 @@ impl Store {
                 .map_err(|_| self.corrupt(format!("usage row with day '{day}'")))?;
             out.push(usage);
         }
+        drop(statement);
+        self.add_daily_refusals(since, &mut out)?;
         Ok(out)
+    }
+
+    /// Adds the gateway's own refusals to the per-day numbers (a day with refusals only
+    /// gets its own entry), keeping the order by day and grant.
+    fn add_daily_refusals(
+        &self,
+        since: NaiveDate,
+        days: &mut Vec<DailyUsage>,
+    ) -> Result<(), TillError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT day, grant_id, SUM(count) FROM refusals WHERE day >= ?1
+                 GROUP BY day, grant_id",
+            )
+            .map_err(|e| db_error(&self.path, e))?;
+        let rows = statement
+            .query_map([since.to_string()], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    count(row, 2)?,
+                ))
+            })
+            .map_err(|e| db_error(&self.path, e))?;
+        for row in rows {
+            let (day, grant_id, refused) = row.map_err(|e| db_error(&self.path, e))?;
+            let day: NaiveDate = day
+                .parse()
+                .map_err(|_| self.corrupt(format!("refusal row with day '{day}'")))?;
+            match days
+                .iter_mut()
+                .find(|d| d.day == day && d.grant_id == grant_id)
+            {
+                Some(entry) => entry.refused += refused,
+                None => days.push(DailyUsage {
+                    day,
+                    grant_id,
+                    calls: 0,
+                    refused,
+                    input_tokens: 0,
+                    output_tokens: 0,
+                    micro_usd: 0,
+                }),
+            }
+        }
+        days.sort_by(|a, b| (a.day, &a.grant_id).cmp(&(b.day, &b.grant_id)));
+        Ok(())
     }
 }
 
@@ -439,6 +576,7 @@ impl Action<'_> {
     }
 
     /// Moves a grant to `state`; returns whether it changed (only an active grant moves).
+    /// A revocation is dated.
     pub fn set_grant_state(&self, id: &str, state: GrantState) -> Result<bool, TillError> {
         // An exhausted grant can still be revoked (a person stopping it for good: its
         // next request is then refused as unauthorized, not as over its cap).
@@ -447,9 +585,13 @@ impl Action<'_> {
         } else {
             "state = 'active'"
         };
+        let revoked_at = (state == GrantState::Revoked).then(|| self.now.to_rfc3339());
         self.execute(
-            &format!("UPDATE grants SET state = ?2 WHERE id = ?1 AND {from}"),
-            params![id, GrantState::as_str(state)],
+            &format!(
+                "UPDATE grants SET state = ?2, revoked_at = COALESCE(?3, revoked_at)
+                 WHERE id = ?1 AND {from}"
+            ),
+            params![id, GrantState::as_str(state), revoked_at],
         )
         .map(|changed| changed > 0)
     }
