@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "remove_purpose",
     "quick_items",
     "hide_quick_window",
+    "new_agent_key_for",
     "open_till",
     "list_lessons",
     "complete_lesson",

@@ -79,7 +79,6 @@ pub enum AgentRoute {
     /// One agent key's detail with its Raise caps dialog open (an alert's **Raise cap…**).
     RaiseCaps { id: String },
     /// The mint form, on this parent key when one is named.
-    #[allow(dead_code)] // the window's lessons ask for it; quick search is next
     Mint { key: Option<String> },
 }
 

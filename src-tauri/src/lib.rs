@@ -89,6 +89,7 @@ pub fn run() -> Result<i32, StartupError> {
             commands::training::save_onboarding,
             commands::training::team_report_markdown,
             commands::quick::hide_quick_window,
+            commands::quick::new_agent_key_for,
             commands::quick::open_till,
             commands::settings::settings_page,
             commands::settings::save_settings,

@@ -4,7 +4,8 @@
 // spend, the 80 % and 100 % alerts arrive once each, Revoke on the alert stops the agent
 // (its next call gets 401), and the charts render. A key minted by the CLI while the app
 // runs appears in the tray and the window without a restart. Raise cap… on a spent key's
-// alert opens the window's dialog, and the agent's next call goes through.
+// alert opens the window's dialog, and the agent's next call goes through. Quick search's
+// "New agent key for…" opens the mint form on that key.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -21,6 +22,7 @@ import {
   displayedActions,
   invokeAction,
 } from "./support/notifications.mjs";
+import { screenshotWindow, visibleWindows, waitForSettledPaint } from "./support/desktop.mjs";
 import { trayMenu } from "./support/tray.mjs";
 import { waitFor } from "./support/wait.mjs";
 
@@ -95,6 +97,13 @@ describe("agent keys in the app", { skip: !existsSync(PYTHON) && "tools/sdk is m
       provider: "openai",
       env: "prod",
       value: OPENAI_VALUE,
+    });
+    // Listed after "OpenAI prod", which the mint form starts on unless told otherwise.
+    addKey(home, NOW, {
+      name: "OpenAI staging",
+      provider: "openai",
+      env: "staging",
+      value: `sk-proj-${"b".repeat(48)}`,
     });
     writeSettings(home, `[gateway]\nport = ${port}\n`);
     app = await launchTill({
@@ -263,6 +272,30 @@ describe("agent keys in the app", { skip: !existsSync(PYTHON) && "tools/sdk is m
     );
     const log = till(home, NOW, ["log"]);
     assert.match(log, /caps raised: 2 calls → 4 calls/);
+  });
+
+  it("quick search offers New agent key for… and opens the mint form on that key", async () => {
+    const browser = await app.attach();
+    await (await browser.$('[data-testid="tab-keys"]')).click(); // start elsewhere
+    execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+shift+k"]);
+    const [quick] = await waitFor("quick search", () => {
+      const found = visibleWindows("Till quick search");
+      return found.length > 0 ? found : false;
+    });
+    await waitForSettledPaint(quick); // a first open builds it
+    execFileSync("xdotool", ["type", "--delay", "40", "agent staging"]);
+    await waitForSettledPaint(quick);
+    screenshotWindow(quick, join(ARTIFACTS, "agents-quick-search.png"));
+    execFileSync("xdotool", ["key", "Return"]);
+    await waitFor("quick search to close", () => visibleWindows("Till quick search").length === 0);
+    const form = await browser.$('[data-testid="agent-mint"]');
+    await form.waitForDisplayed({ timeout: 10_000 });
+    const select = await browser.$('[data-testid="agent-key-select"]');
+    await waitFor(
+      "the key to be chosen",
+      async () => (await select.getValue()) === "OpenAI staging",
+    );
+    await browser.saveScreenshot(join(ARTIFACTS, "agents-quick-mint-form.png"));
   });
 
   // Figures for the report, not assertions: TILL_E2E_MEASURE=1 runs it.

@@ -115,6 +115,9 @@ export const removePurpose = (name: string) => call<void>("remove_purpose", { na
 export const quickItems = (query: string) => call<QuickItem[]>("quick_items", { query });
 export const hideQuickWindow = () => call<void>("hide_quick_window");
 export const openTill = () => call<void>("open_till");
+/** Opens the window's Agents mint form on the key a quick-search item names. */
+export const newAgentKeyFor = (request: CopyRequest) =>
+  call<void>("new_agent_key_for", { request });
 /** Emitted to the quick window each time it is shown. */
 export const QUICK_OPENED_EVENT = "till://quick-opened";
 
