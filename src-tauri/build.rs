@@ -60,6 +60,7 @@ const COMMANDS: &[&str] = &[
     "set_agent_caps",
     "stop_all_agents",
     "agent_usage_log",
+    "agent_hourly",
     "agent_usage_csv",
     "agent_models",
     "take_agent_route",

@@ -102,6 +102,7 @@ pub fn run() -> Result<i32, StartupError> {
             commands::agents::set_agent_caps,
             commands::agents::stop_all_agents,
             commands::agents::agent_usage_log,
+            commands::agents::agent_hourly,
             commands::agents::agent_usage_csv,
             commands::agents::agent_models,
             commands::agents::take_agent_route,

@@ -5,7 +5,8 @@
 // (its next call gets 401), and the charts render. A key minted by the CLI while the app
 // runs appears in the tray and the window without a restart. Raise cap… on a spent key's
 // alert opens the window's dialog, and the agent's next call goes through. Quick search's
-// "New agent key for…" opens the mint form on that key.
+// "New agent key for…" opens the mint form on that key. A key's detail charts its last
+// day by the hour.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -272,6 +273,17 @@ describe("agent keys in the app", { skip: !existsSync(PYTHON) && "tools/sdk is m
     );
     const log = till(home, NOW, ["log"]);
     assert.match(log, /caps raised: 2 calls → 4 calls/);
+
+    // Its detail charts the last day by the hour, and counts the gateway's refusal.
+    const hourly = await browser.$('[data-testid="chart-hourly-calls"] canvas');
+    await hourly.waitForExist({ timeout: 10_000 });
+    await hourly.scrollIntoView();
+    await browser.saveScreenshot(join(ARTIFACTS, "agents-hourly.png"));
+    assert.ok((await hourly.getSize("width")) > 200);
+    assert.match(
+      await (await browser.$('[data-testid="agent-refused"]')).getText(),
+      /^1 request refused by the gateway/,
+    );
   });
 
   it("quick search offers New agent key for… and opens the mint form on that key", async () => {

@@ -1,6 +1,6 @@
 //! The gateway's own refusals in a real vault: counted per grant, minute and code (a loop
-//! of refused calls adds a row a minute, not a row a call), shown in the daily numbers,
-//! and behind the alert for a `till run` key used after its run ended.
+//! of refused calls adds a row a minute, not a row a call), shown in the daily and hourly
+//! numbers, and behind the alert for a `till run` key used after its run ended.
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
 use till_core::agents::alerts::{self, AlertKind, AlertSettings};
-use till_core::agents::{Caps, RefusedCall, RUN_CREATOR};
+use till_core::agents::{Caps, EndpointFamily, Provider, RefusedCall, UsageRecord, RUN_CREATOR};
 use till_core::clock::FixedClock;
 use till_core::crypto::kdf::KdfParams;
 use till_core::model::NewKey;
@@ -164,4 +164,60 @@ fn a_run_key_used_after_its_run_ended_raises_one_alert_with_the_count() {
             .is_empty(),
         "said once"
     );
+}
+
+#[test]
+fn the_last_day_hour_by_hour_holds_calls_cost_and_refusals() {
+    let root = tempfile::tempdir().unwrap();
+    let mut vault = vault(&root, now() + Duration::minutes(30));
+    let id = mint(&mut vault, "hourly", "till agent mint");
+    let other = mint(&mut vault, "someone else", "till agent mint");
+    let call = |grant: &str, at: DateTime<Utc>, status: u16| UsageRecord {
+        grant_id: grant.into(),
+        at,
+        provider: Provider::OpenAi,
+        endpoint: EndpointFamily::Chat,
+        model: "gpt-4o-mini".into(),
+        input_tokens: 20,
+        output_tokens: 10,
+        micro_usd: 1_500,
+        status,
+        latency_ms: 5,
+        estimated: false,
+    };
+    for (at, status) in [
+        (now() + Duration::minutes(1), 200),
+        (now() + Duration::minutes(2), 200),
+        (now() + Duration::minutes(3), 500),
+        (now() - Duration::hours(5), 200),
+        (now() - Duration::hours(30), 200), // older than the day
+    ] {
+        vault.grants().record_usage(&call(&id, at, status)).unwrap();
+    }
+    vault
+        .grants()
+        .record_usage(&call(&other, now(), 200))
+        .unwrap();
+    refuse(
+        &mut vault,
+        &id,
+        now() + Duration::minutes(4),
+        "grant_expired",
+    );
+
+    let day = vault.grants().hourly(&id).unwrap();
+    assert_eq!(day.len(), 24);
+    let last = day[23];
+    assert_eq!(last.hour, now());
+    assert_eq!(
+        (last.calls, last.refused, last.tokens, last.micro_usd),
+        (3, 2, 90, 4_500),
+        "the provider's error and the gateway's refusal are both refused"
+    );
+    assert_eq!(
+        (day[18].hour, day[18].calls),
+        (now() - Duration::hours(5), 1)
+    );
+    assert_eq!(day.iter().map(|h| h.calls).sum::<u64>(), 4);
+    assert!(vault.grants().hourly("g_nope").is_err());
 }

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
+use till_core::agents::hourly::HourUsage;
 use till_core::agents::limits::{Ttl, Usd};
 use till_core::agents::snippets::{self, Snippet};
 use till_core::agents::usage::ledger_csv;
@@ -47,6 +48,9 @@ pub struct AgentKey {
     pub used: AgentNumbers,
     pub caps: AgentNumbers,
     pub rpm: Option<u32>,
+    /// Requests the gateway refused itself (revoked, spent, not allowed, over its rate).
+    #[ts(type = "number")]
+    pub refused: u64,
 }
 
 /// Calls, tokens and micro-dollars: used so far, or the caps (absent: no cap).
@@ -89,6 +93,7 @@ impl From<&GrantView> for AgentKey {
                 micro_usd: g.caps.micro_usd,
             },
             rpm: g.caps.rpm,
+            refused: g.refused,
         }
     }
 }
@@ -298,6 +303,14 @@ pub fn agent_usage_log(app: AppHandle, id: String) -> CommandResult<Vec<AgentCal
     let log = agents::with_agent_vault(&app, |vault| vault.grants().usage(Some(&id), LOG_ROWS))
         .unwrap_or(Err(TillError::VaultLocked))?;
     Ok(log.iter().map(AgentCall::from).collect())
+}
+
+/// One agent key's last 24 hours, hour by hour, for the detail's charts.
+#[tauri::command]
+pub fn agent_hourly(app: AppHandle, id: String) -> CommandResult<Vec<HourUsage>> {
+    agents::with_agent_vault(&app, |vault| vault.grants().hourly(&id))
+        .unwrap_or(Err(TillError::VaultLocked))
+        .map_err(IpcError::from)
 }
 
 /// One agent key's request log as CSV, for the window to show for copying (Till has no

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
+  callsPerHour,
   capsForm,
   capsInput,
   dollarsText,
   spendBars,
   spendPerDay,
+  spendPerHour,
   totalsPerDay,
   usd,
 } from "./agents";
@@ -22,6 +24,20 @@ describe("agents helpers", () => {
   it("formats micro-dollars", () => {
     expect(usd(4200)).toBe("$0.0042");
     expect(usd(12_340_000)).toBe("$12.34");
+  });
+
+  it("draws the last day by the hour", () => {
+    const hours = [
+      { hour: "2026-11-27T08:00:00Z", calls: 3, refused: 1, tokens: 90, micro_usd: 4_500 },
+      { hour: "2026-11-27T09:00:00Z", calls: 0, refused: 0, tokens: 0, micro_usd: 0 },
+    ];
+    const calls = callsPerHour(hours);
+    expect(calls.x).toEqual([1_795_766_400, 1_795_770_000]);
+    expect(calls.ys.map((y) => [y.label, y.values])).toEqual([
+      ["calls", [3, 0]],
+      ["refused", [1, 0]],
+    ]);
+    expect(spendPerHour(hours).ys[0]?.values).toEqual([0.0045, 0]);
   });
 
   it("prefills the Raise caps form with the current caps and reads it back", () => {

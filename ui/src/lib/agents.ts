@@ -1,6 +1,7 @@
 // Pure helpers of the Agents view: money, spend bars and chart series.
 import type { AgentDay } from "./ipc/bindings/AgentDay";
 import type { AgentKey } from "./ipc/bindings/AgentKey";
+import type { HourUsage } from "./ipc/bindings/HourUsage";
 
 /** Micro-dollars as dollars: "$0.0042" below a dollar, "$12.34" above. */
 export function usd(micro: number): string {
@@ -102,5 +103,24 @@ export function capsInput(form: CapsForm): {
     max_usd: form.usd.trim() || null,
     max_calls: count(form.calls),
     max_tokens: count(form.tokens),
+  };
+}
+
+/** An agent key's last day by the hour: calls and refused calls. */
+export function callsPerHour(hours: HourUsage[]): Series {
+  return {
+    x: hours.map((h) => Date.parse(h.hour) / 1000),
+    ys: [
+      { label: "calls", values: hours.map((h) => h.calls) },
+      { label: "refused", values: hours.map((h) => h.refused) },
+    ],
+  };
+}
+
+/** An agent key's last day by the hour: spend (dollars). */
+export function spendPerHour(hours: HourUsage[]): Series {
+  return {
+    x: hours.map((h) => Date.parse(h.hour) / 1000),
+    ys: [{ label: "spend", values: hours.map((h) => h.micro_usd / 1e6) }],
   };
 }

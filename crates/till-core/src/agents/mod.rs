@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod grant;
 pub mod hosting;
+pub mod hourly;
 pub mod limits;
 pub mod menu;
 pub mod pricing;

@@ -18,6 +18,7 @@ use super::store::audit::{AuditAction, AuditDetails};
 use super::store::{new_id, DailyUsage, GrantRow, RecordKind, Store};
 use super::values::open_value;
 use crate::agents::alerts::AlertSettings;
+use crate::agents::hourly::{self, HourUsage};
 use crate::agents::limits::Usd;
 use crate::agents::{
     validate_grant, Caps, EndpointFamily, Grant, GrantEvent, GrantState, PricingCatalog, Provider,
@@ -453,6 +454,14 @@ impl Grants<'_> {
             self.get(id)?;
         }
         self.store.usage(id, limit)
+    }
+
+    /// One grant's last 24 hours, hour by hour (UTC), the quiet hours as zeros.
+    pub fn hourly(&self, id: &str) -> Result<Vec<HourUsage>, TillError> {
+        self.get(id)?;
+        let now = self.store.now();
+        let rows = self.store.hourly_usage(id, hourly::first_hour(now))?;
+        Ok(hourly::last_day(now, &rows))
     }
 
     /// Spend per grant per day over the last `days` days (UTC).

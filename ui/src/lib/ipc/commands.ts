@@ -13,6 +13,7 @@ import type { CopyPlan } from "./bindings/CopyPlan";
 import type { CopyRequest } from "./bindings/CopyRequest";
 import type { Compliance } from "./bindings/Compliance";
 import type { DueItem } from "./bindings/DueItem";
+import type { HourUsage } from "./bindings/HourUsage";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { KeyChanges } from "./bindings/KeyChanges";
 import type { KeyInput } from "./bindings/KeyInput";
@@ -156,6 +157,8 @@ export const setAgentCaps = (id: string, input: CapsInput) =>
   call<AgentKey>("set_agent_caps", { id, input });
 export const stopAllAgents = () => call<number>("stop_all_agents");
 export const agentUsageLog = (id: string) => call<AgentCall[]>("agent_usage_log", { id });
+/** One agent key's last 24 hours, hour by hour (UTC). */
+export const agentHourly = (id: string) => call<HourUsage[]>("agent_hourly", { id });
 export const agentUsageCsv = (id: string) => call<string>("agent_usage_csv", { id });
 export const agentModels = (key: string) => call<string[]>("agent_models", { key });
 /** Where the Agents view should go, if the tray, a notification or quick search asked. */

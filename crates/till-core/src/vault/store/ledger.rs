@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::{db_error, record_aad, Action, RecordKind, Store};
 use crate::agents::alerts::RefusedMinute;
+use crate::agents::hourly::HourUsage;
 use crate::agents::{
     EndpointFamily, GrantState, Provider, RefusedCall, TokenKey, UsageRecord, UsageTotals,
 };
@@ -436,6 +437,62 @@ impl Store {
                 |row| row.get::<_, String>(0),
             )
             .map_err(|e| db_error(&self.path, e))
+    }
+
+    /// One grant's sums per hour since `since` (an hour's start): its requests, then the
+    /// gateway's refusals, as separate rows (the caller adds them up per hour).
+    pub fn hourly_usage(
+        &self,
+        grant_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<HourUsage>, TillError> {
+        // `at` and `minute` are UTC text: their first 13 characters name the hour.
+        let since_text = since.to_rfc3339();
+        let day = since.date_naive().to_string();
+        let queries = [
+            "SELECT substr(at, 1, 13), COUNT(*), SUM(status >= 400),
+                    SUM(input_tokens + output_tokens), SUM(micro_usd)
+             FROM usage WHERE day >= ?3 AND grant_id = ?1 AND at >= ?2
+             GROUP BY substr(at, 1, 13)",
+            "SELECT substr(minute, 1, 13), 0, SUM(count), 0, 0
+             FROM refusals WHERE day >= ?3 AND grant_id = ?1 AND last_at >= ?2
+             GROUP BY substr(minute, 1, 13)",
+        ];
+        let mut out = Vec::new();
+        for sql in queries {
+            let mut statement = self
+                .conn
+                .prepare(sql)
+                .map_err(|e| db_error(&self.path, e))?;
+            let rows = statement
+                .query_map(params![grant_id, since_text, day], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        [
+                            count(row, 1)?,
+                            count(row, 2)?,
+                            count(row, 3)?,
+                            count(row, 4)?,
+                        ],
+                    ))
+                })
+                .map_err(|e| db_error(&self.path, e))?;
+            for row in rows {
+                let (hour, [calls, refused, tokens, micro_usd]) =
+                    row.map_err(|e| db_error(&self.path, e))?;
+                let Some(hour) = time(Some(format!("{hour}:00:00Z"))) else {
+                    continue;
+                };
+                out.push(HourUsage {
+                    hour,
+                    calls,
+                    refused,
+                    tokens,
+                    micro_usd,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Spend per grant per day since `since` (inclusive), oldest first.
