@@ -110,6 +110,16 @@ fn a_loop_of_refused_calls_adds_a_row_a_minute_and_is_counted_in_full() {
     let days = vault.grants().daily(1).unwrap();
     assert_eq!(days.len(), 1);
     assert_eq!((days[0].calls, days[0].refused), (0, 600));
+
+    // Still refused 40 days on: the minutes older than a month go, the total stays.
+    refuse(
+        &mut vault,
+        &id,
+        now() + Duration::days(40),
+        "rate_limit_exceeded",
+    );
+    assert_eq!(rows(&root), 1, "only the new minute is kept");
+    assert_eq!(vault.grants().get(&id).unwrap().refused, 601);
 }
 
 #[test]

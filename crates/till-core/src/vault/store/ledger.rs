@@ -74,6 +74,10 @@ fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// How long the gateway's refusals are kept per minute (the charts show 14 days; the
+/// grant's total in `grants.refused` stays).
+pub const REFUSAL_DAYS: i64 = 31;
+
 const GRANT_COLUMNS: &str = "id, parent_id, state, created_at, expires_at, first_used_at, \
      last_used_at, calls, input_tokens, output_tokens, micro_usd, sealed, revoked_at, refused";
 
@@ -242,9 +246,11 @@ impl Store {
         result
     }
 
-    /// Counts one request the gateway refused itself: one upsert of its minute's counter
-    /// and one update of the grant's total, in one transaction (`synchronous=NORMAL`, as
-    /// for usage).
+    /// Counts one request the gateway refused itself: one upsert of its minute's counter,
+    /// one update of the grant's total, and the grant's counters older than
+    /// [`REFUSAL_DAYS`] dropped (an indexed range), in one transaction
+    /// (`synchronous=NORMAL`, as for usage). So a grant refused forever holds at most
+    /// `REFUSAL_DAYS` days of minutes per reason.
     pub fn append_refusal(&mut self, refused: &RefusedCall) -> Result<(), TillError> {
         let path = self.path.clone();
         let db = |e| db_error(&path, e);
@@ -271,6 +277,15 @@ impl Store {
             tx.execute(
                 "UPDATE grants SET refused = refused + 1 WHERE id = ?1",
                 [&refused.grant_id],
+            )
+            .map_err(db)?;
+            let oldest = refused.at - chrono::Duration::days(REFUSAL_DAYS);
+            tx.execute(
+                "DELETE FROM refusals WHERE grant_id = ?1 AND minute < ?2",
+                params![
+                    refused.grant_id,
+                    oldest.format("%Y-%m-%dT%H:%M").to_string()
+                ],
             )
             .map_err(db)?;
             tx.commit().map_err(db)
