@@ -7,6 +7,7 @@
 //! kept as data, so a dollar cap is only accepted where Till knows the price.
 
 pub mod alerts;
+pub mod cap_change;
 pub mod grant;
 pub mod hosting;
 pub mod hourly;

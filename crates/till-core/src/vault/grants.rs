@@ -18,8 +18,8 @@ use super::store::audit::{AuditAction, AuditDetails};
 use super::store::{new_id, DailyUsage, GrantRow, RecordKind, Store};
 use super::values::open_value;
 use crate::agents::alerts::AlertSettings;
+use crate::agents::cap_change::{self, CapChange};
 use crate::agents::hourly::{self, HourUsage};
-use crate::agents::limits::Usd;
 use crate::agents::{
     validate_grant, Caps, EndpointFamily, Grant, GrantEvent, GrantState, PricingCatalog, Provider,
     RefusedCall, Token, TokenHash, TokenKey, UsageRecord, UsageTotals,
@@ -53,26 +53,6 @@ pub struct NewGrant {
     pub caps: Caps,
     pub expires_at: Option<DateTime<Utc>>,
     pub created_by: String,
-}
-
-/// New caps on calls, tokens and dollars for [`Grants::set_caps`] (`None`: no cap). The
-/// per-minute rate and the output reserve stay as minted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CapChange {
-    pub calls: Option<u64>,
-    pub tokens: Option<u64>,
-    pub micro_usd: Option<u64>,
-}
-
-impl CapChange {
-    /// The grant's current caps, to change one at a time.
-    pub fn from_caps(caps: &Caps) -> Self {
-        Self {
-            calls: caps.calls,
-            tokens: caps.tokens,
-            micro_usd: caps.micro_usd,
-        }
-    }
 }
 
 /// A freshly minted grant and its token, shown once.
@@ -291,12 +271,7 @@ impl Grants<'_> {
             });
         }
         let old = row.terms.caps.clone();
-        let caps = Caps {
-            calls: change.calls,
-            tokens: change.tokens,
-            micro_usd: change.micro_usd,
-            ..old.clone()
-        };
+        let caps = change.apply(&old);
         if caps == old && state == GrantState::Active {
             return Ok(self.view(row, now));
         }
@@ -306,14 +281,18 @@ impl Grants<'_> {
                 what: e.to_string(),
             }
         })?;
-        check_room(id, &row.terms.caps, &row.used)?;
+        if let Some(why) = cap_change::no_room(&row.terms.caps, &row.used) {
+            return Err(TillError::InvalidInput {
+                what: format!("agent key {id} {why}"),
+            });
+        }
         let mut ledger = read_ledger(self.store)?;
         ledger.caps_changed(id, &row.terms.caps, &row.used, alerts, now);
         let parent = self.inventory.by_id(&row.parent_id).cloned();
         let detail = Some(format!(
             "agent key {id} '{}' {}",
             row.terms.label,
-            describe_change(&old, &row.terms.caps)
+            cap_change::describe(&old, &row.terms.caps)
         ));
         let action = self.store.begin()?;
         if !action.set_grant_terms(id, &row.terms)? {
@@ -491,64 +470,6 @@ fn no_grant(id: &str) -> TillError {
     TillError::InvalidInput {
         what: format!("no agent key with id '{id}': `till agent list` shows them"),
     }
-}
-
-/// Refuses caps that leave no room for another call: what is used stays used.
-fn check_room(id: &str, caps: &Caps, used: &UsageTotals) -> Result<(), TillError> {
-    let tokens = used.input_tokens.saturating_add(used.output_tokens);
-    let checks = [
-        (caps.calls, used.calls, "calls", used.calls.to_string()),
-        (caps.tokens, tokens, "tokens", tokens.to_string()),
-        (
-            caps.micro_usd,
-            used.micro_usd,
-            "dollars",
-            Usd::from_micros(used.micro_usd).to_string(),
-        ),
-    ];
-    for (cap, used, what, shown) in checks {
-        if cap.is_some_and(|cap| cap <= used) {
-            return Err(TillError::InvalidInput {
-                what: format!(
-                    "agent key {id} has already used {shown} {what}: a cap at or below that \
-                     leaves it no room; give more than {shown}, or leave the cap as it is"
-                ),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// "caps raised: $0.50 → $1.00, 10 → 20 calls", for the audit log (never a token).
-fn describe_change(old: &Caps, new: &Caps) -> String {
-    let show = |cap: Option<u64>, unit: &str, dollars: bool| match cap {
-        None => "no cap".to_owned(),
-        Some(n) if dollars => Usd::from_micros(n).to_string(),
-        Some(n) => format!("{n} {unit}"),
-    };
-    let mut parts = Vec::new();
-    let mut raised = true;
-    for (before, after, unit, dollars) in [
-        (old.calls, new.calls, "calls", false),
-        (old.tokens, new.tokens, "tokens", false),
-        (old.micro_usd, new.micro_usd, "", true),
-    ] {
-        if before == after {
-            continue;
-        }
-        // No cap is the highest cap.
-        raised &= after.is_none() || before.is_some_and(|b| after.is_some_and(|a| a > b));
-        parts.push(format!(
-            "{} → {}",
-            show(before, unit, dollars),
-            show(after, unit, dollars)
-        ));
-    }
-    if parts.is_empty() {
-        return "caps unchanged (active again)".into();
-    }
-    let verb = if raised { "raised" } else { "changed" };
-    format!("caps {verb}: {}", parts.join(", "))
 }
 
 /// The gateway provider of a key, or why the key cannot back an agent key.

@@ -37,10 +37,11 @@ use crate::reminders::{DueItem, ReminderSettings};
 use crate::settings::Settings;
 use crate::status::VAULT_FILE_NAME;
 
+pub use crate::agents::cap_change::CapChange;
 pub use agent_watch::{AgentLook, AgentWatch};
 pub use copy::{Copies, CopyPlan, CopyRequest, Purpose};
 pub use fingerprints::{Fingerprinter, KeyRef};
-pub use grants::{describe_limits, CapChange, GrantView, Grants, Minted, NewGrant};
+pub use grants::{describe_limits, GrantView, Grants, Minted, NewGrant};
 pub use inventory::{ImportReport, Inventory, Keys};
 pub use reminders::{due_while_locked, AuditReview, LockedDue, Reminders};
 pub use rotation::{RotationAction, RotationInput, Runbook};
