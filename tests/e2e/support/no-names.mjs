@@ -67,7 +67,8 @@ export function walk(path, enter = () => true) {
 /** `{ file, name }` for every name found in any file under `paths`. */
 export function findNames(paths, names) {
   const hits = [];
-  for (const file of paths.flatMap(walk)) {
+  // Not `flatMap(walk)`: flatMap's index would land in `enter`.
+  for (const file of paths.flatMap((path) => walk(path))) {
     let text;
     try {
       text = readFileSync(file).toString("latin1");
@@ -99,7 +100,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const hits = findNames(args, names);
-  const files = args.flatMap(walk).length;
+  const files = args.flatMap((path) => walk(path)).length;
   if (hits.length > 0) {
     console.error(`key names found where Till must not write them:\n${describe(hits)}`);
     process.exit(1);
