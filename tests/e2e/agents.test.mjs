@@ -6,10 +6,10 @@
 // runs appears in the tray and the window without a restart. Raise cap… on a spent key's
 // alert opens the window's dialog, and the agent's next call goes through. Quick search's
 // "New agent key for…" opens the mint form on that key. A key's detail charts its last
-// day by the hour.
+// day by the hour. A `till run` key used after its run ended is said once, with Open.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -308,6 +308,40 @@ describe("agent keys in the app", { skip: !existsSync(PYTHON) && "tools/sdk is m
       async () => (await select.getValue()) === "OpenAI staging",
     );
     await browser.saveScreenshot(join(ARTIFACTS, "agents-quick-mint-form.png"));
+  });
+
+  it("says once that a till run key was used after its run ended, offering Open", async () => {
+    clearNotifications();
+    // A process that keeps the run's agent key for later (what a leftover daemon does).
+    const kept = join(home, "kept-by-a-process");
+    till(home, NOW, [
+      "run",
+      "--key",
+      "OpenAI prod",
+      "--",
+      "sh",
+      "-c",
+      `printf '%s %s' "$OPENAI_BASE_URL" "$OPENAI_API_KEY" > '${kept}'`,
+    ]);
+    const [baseUrl, token] = readFileSync(kept, "utf8").split(" ");
+    assert.match(token, /^till_sk_/);
+    // The run ended and revoked its key: the later call is refused, and said once.
+    assert.equal(agentCall(baseUrl, token), 401);
+    assert.equal(agentCall(baseUrl, token), 401);
+    const summary = "Agent key 'till run: sh' was used after its till run ended";
+    const offered = await waitFor("the after-run alert", () => {
+      const actions = displayedActions().filter((a) => a.summary === summary);
+      return actions.length > 0 ? actions : false;
+    });
+    assert.deepEqual(
+      offered.map((a) => a.action),
+      ["default"],
+      "Open only: the key is already revoked",
+    );
+    const history = closeAllAndReadHistory().filter((n) => n.summary === summary);
+    assert.equal(history.length, 1);
+    assert.match(history[0].body, /^Used [12] times? after its till run ended at \d\d:\d\d UTC\./);
+    rmSync(kept);
   });
 
   // Figures for the report, not assertions: TILL_E2E_MEASURE=1 runs it.

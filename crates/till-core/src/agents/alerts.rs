@@ -567,14 +567,16 @@ fn refused_alert(
 }
 
 /// A `till run` key refused as revoked after its run ended: said once per key. Every such
-/// call is a refusal (the run revoked the key at exit), so the count is of those.
+/// call is a refusal (the run revoked the key at exit), so the count is of those. A
+/// refusal as revoked comes after the revocation by definition: one at the very instant
+/// (a coarse or pinned clock) counts too.
 fn after_run_alert(grant: &Watched, ledger: &AlertLedger, now: DateTime<Utc>) -> Option<Alert> {
     const WHAT: &str = "after_run";
     let ended_at = grant.run_ended_at?;
     let uses: u64 = grant
         .refused
         .iter()
-        .filter(|r| r.code == REVOKED_CODE && r.at > ended_at && r.at <= now)
+        .filter(|r| r.code == REVOKED_CODE && r.at >= ended_at && r.at <= now)
         .map(|r| r.count)
         .sum();
     if uses == 0 || ledger.last(&grant.id, WHAT).is_some() {
@@ -955,6 +957,8 @@ mod tests {
         let mut ledger = AlertLedger::default();
         assert!(shown(&mut ledger, std::slice::from_ref(&g), t0()).is_empty());
         g.refused = vec![
+            // At the very instant the run ended (a pinned clock): after it all the same.
+            refused_minute(t0() - Duration::minutes(10), REVOKED_CODE, 1),
             refused_minute(t0() - Duration::minutes(2), REVOKED_CODE, 3),
             refused_minute(t0() - Duration::minutes(1), REVOKED_CODE, 4),
             // Not about the run's end: another refusal code.
@@ -969,7 +973,7 @@ mod tests {
         assert!(
             alerts[0]
                 .body()
-                .starts_with("Used 7 times after its till run ended at 11:50 UTC."),
+                .starts_with("Used 8 times after its till run ended at 11:50 UTC."),
             "{}",
             alerts[0].body()
         );
