@@ -263,3 +263,34 @@ fn caps_cannot_go_below_what_is_spent_and_a_revoked_key_stays_revoked() {
         .unwrap_err();
     assert!(error.to_string().contains("no agent key with id 'g_nope'"));
 }
+
+#[test]
+fn a_cap_reached_under_the_old_caps_does_not_stop_a_key_raised_meanwhile() {
+    let root = tempfile::tempdir().unwrap();
+    let mut vault = vault(&root);
+    let id = mint(&mut vault, 2);
+    spend(&mut vault, &id, 1);
+    // Raised while a request was in flight under the old cap of 2...
+    vault
+        .grants()
+        .set_caps(&id, calls(5), &AlertSettings::default())
+        .unwrap();
+    // ...which settles and, by the old caps, reports the key exhausted.
+    spend(&mut vault, &id, 1);
+    let at = "2026-11-27T09:00:00Z".parse().unwrap();
+    vault
+        .grants()
+        .mark(&id, GrantEvent::Exhausted { at })
+        .unwrap();
+    assert_eq!(vault.grants().get(&id).unwrap().state, GrantState::Active);
+    // Under the new caps it is reported when they are used up.
+    spend(&mut vault, &id, 3);
+    vault
+        .grants()
+        .mark(&id, GrantEvent::Exhausted { at })
+        .unwrap();
+    assert_eq!(
+        vault.grants().get(&id).unwrap().state,
+        GrantState::Exhausted
+    );
+}

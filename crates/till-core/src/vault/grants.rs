@@ -412,6 +412,9 @@ impl Grants<'_> {
                 }
                 action.commit()
             }
+            // A gateway settles against the caps it admitted the request under: if they
+            // were raised meanwhile and leave room, the grant goes on.
+            GrantEvent::Exhausted { .. } if grant.cap_reached().is_none() => Ok(()),
             GrantEvent::Exhausted { .. } => self.change_state(
                 &grant,
                 GrantState::Exhausted,
