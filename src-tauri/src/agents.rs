@@ -78,8 +78,11 @@ pub enum AgentRoute {
     Detail { id: String },
     /// One agent key's detail with its Raise caps dialog open (an alert's **Raise cap…**).
     RaiseCaps { id: String },
-    /// The mint form, on this parent key when one is named.
-    Mint { key: Option<String> },
+    /// The mint form, on this parent key and with this label when they are named.
+    Mint {
+        key: Option<String>,
+        label: Option<String>,
+    },
 }
 
 /// The shared agents state: the gateway, the last look, the one-time token, the route.

@@ -99,13 +99,16 @@ describe("agent keys in the app", { skip: !existsSync(PYTHON) && "tools/sdk is m
       env: "prod",
       value: OPENAI_VALUE,
     });
-    // Listed after "OpenAI prod", which the mint form starts on unless told otherwise.
+    // Listed after "OpenAI prod", which the mint form starts on unless told otherwise;
+    // the only key a saved purpose's scope finds.
     addKey(home, NOW, {
       name: "OpenAI staging",
       provider: "openai",
       env: "staging",
       value: `sk-proj-${"b".repeat(48)}`,
+      extra: ["--scope", "openai:*:*"],
     });
+    till(home, NOW, ["purpose", "set", "Summaries", "--scope", "openai:models:read"]);
     writeSettings(home, `[gateway]\nport = ${port}\n`);
     app = await launchTill({
       now: NOW,
@@ -306,6 +309,23 @@ describe("agent keys in the app", { skip: !existsSync(PYTHON) && "tools/sdk is m
     await waitFor(
       "the key to be chosen",
       async () => (await select.getValue()) === "OpenAI staging",
+    );
+
+    // A purpose's name offers its copy, then a new agent key on the key its copy picks,
+    // labelled after the purpose.
+    execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+shift+k"]);
+    await waitFor("quick search again", () => visibleWindows("Till quick search").length > 0);
+    await waitForSettledPaint(quick);
+    execFileSync("xdotool", ["type", "--delay", "40", "summaries"]);
+    await waitForSettledPaint(quick);
+    screenshotWindow(quick, join(ARTIFACTS, "agents-quick-search-purpose.png"));
+    execFileSync("xdotool", ["key", "Down", "Return"]);
+    await waitFor("quick search to close", () => visibleWindows("Till quick search").length === 0);
+    const label = await browser.$('[data-testid="agent-label"]');
+    await waitFor("the purpose as the label", async () => (await label.getValue()) === "Summaries");
+    assert.equal(
+      await (await browser.$('[data-testid="agent-key-select"]')).getValue(),
+      "OpenAI staging",
     );
     await browser.saveScreenshot(join(ARTIFACTS, "agents-quick-mint-form.png"));
   });

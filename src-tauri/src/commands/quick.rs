@@ -26,7 +26,8 @@ pub fn quick_items(state: State<'_, AppState>, query: String) -> CommandResult<V
 }
 
 /// "New agent key for…": opens the window's Agents mint form on the key the item names
-/// (for a purpose, the key its copy would pick) and hides quick search.
+/// (for a purpose, the key its copy would pick, and the purpose as the label) and hides
+/// quick search.
 #[tauri::command]
 pub fn new_agent_key_for(
     app: AppHandle,
@@ -34,8 +35,18 @@ pub fn new_agent_key_for(
     request: CopyRequest,
 ) -> CommandResult<()> {
     let key = state.with_vault_read(|vault| Ok(vault.copies().plan(&request)?.key_name))?;
+    let label = match request {
+        CopyRequest::Purpose(purpose) => Some(purpose),
+        CopyRequest::Key(_) | CopyRequest::Scopes(_) => None,
+    };
     quick::hide(&app);
-    agents::show_at(&app, AgentRoute::Mint { key: Some(key) });
+    agents::show_at(
+        &app,
+        AgentRoute::Mint {
+            key: Some(key),
+            label,
+        },
+    );
     Ok(())
 }
 

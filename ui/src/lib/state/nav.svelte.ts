@@ -62,7 +62,7 @@ export function lessonAction(action: string): void {
       nav.view = "training";
       break;
     case "mint_agent_key":
-      nav.agentRoute = { to: "mint", key: null };
+      nav.agentRoute = { to: "mint", key: null, label: null };
       nav.view = "agents";
       break;
     default:

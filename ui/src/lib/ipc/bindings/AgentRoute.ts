@@ -3,4 +3,4 @@
 /**
  * Where the Agents view should go when the tray, a notification or quick search asks.
  */
-export type AgentRoute = { "to": "list" } | { "to": "detail", id: string, } | { "to": "raise_caps", id: string, } | { "to": "mint", key: string | null, };
+export type AgentRoute = { "to": "list" } | { "to": "detail", id: string, } | { "to": "raise_caps", id: string, } | { "to": "mint", key: string | null, label: string | null, };
