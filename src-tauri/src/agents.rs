@@ -21,7 +21,7 @@ use tauri::{AppHandle, Emitter, Manager};
 use till_core::agents::alerts::{self, Alert};
 use till_core::agents::hosting::{self, GatewayInfo};
 use till_core::agents::menu::{self, AgentsMenu, MenuGrant};
-use till_core::vault::{GrantView, Vault};
+use till_core::vault::{CapChange, GrantView, Vault};
 use till_core::TillError;
 use till_gateway::HostedGateway;
 use ts_rs::TS;
@@ -67,13 +67,31 @@ pub struct GatewayStatus {
     pub message: String,
 }
 
+/// Where the Agents view should go when the tray, a notification or quick search asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "to", rename_all = "snake_case")]
+#[ts(export)]
+pub enum AgentRoute {
+    /// The list of agent keys.
+    List,
+    /// One agent key's detail.
+    Detail { id: String },
+    /// One agent key's detail with its Raise caps dialog open (an alert's **Raise cap…**).
+    RaiseCaps { id: String },
+    /// The mint form, on this parent key and with this label when they are named.
+    Mint {
+        key: Option<String>,
+        label: Option<String>,
+    },
+}
+
 /// The shared agents state: the gateway, the last look, the one-time token, the route.
 pub struct AgentsHost {
     hosting: Mutex<Hosting>,
     grants: Mutex<Vec<GrantView>>,
     /// The token just minted, kept only for its Copy button until the panel closes.
     pending_token: Mutex<Option<(String, SecretString)>>,
-    route: Mutex<Option<String>>,
+    route: Mutex<Option<AgentRoute>>,
     pub wakeup: Wakeup,
 }
 
@@ -181,7 +199,7 @@ impl AgentsHost {
     }
 
     /// Where the window goes next in the Agents view.
-    pub fn take_route(&self) -> Option<String> {
+    pub fn take_route(&self) -> Option<AgentRoute> {
         lock(&self.route).take()
     }
 }
@@ -352,6 +370,16 @@ pub fn revoke(app: &AppHandle, id: &str) -> Result<GrantView, TillError> {
     revoked
 }
 
+/// Changes one grant's caps (the window's Raise caps dialog); the watcher looks again,
+/// so the tray and the window show the grant going on.
+pub fn set_caps(app: &AppHandle, id: &str, change: CapChange) -> Result<GrantView, TillError> {
+    let alerts = app.state::<AppState>().settings.agents.clone();
+    let changed = with_agent_vault(app, |vault| vault.grants().set_caps(id, change, &alerts))
+        .unwrap_or(Err(TillError::VaultLocked));
+    app.state::<AgentsHost>().poke();
+    changed
+}
+
 /// Revokes every active grant ("Stop all agents"); returns how many.
 pub fn revoke_all(app: &AppHandle) -> Result<usize, TillError> {
     let revoked = with_agent_vault(app, |vault| vault.grants().revoke_all())
@@ -362,7 +390,18 @@ pub fn revoke_all(app: &AppHandle) -> Result<usize, TillError> {
 
 /// Opens the window on one agent key (or the Agents view for `None`).
 pub fn show(app: &AppHandle, id: Option<&str>) {
-    *lock(&app.state::<AgentsHost>().route) = Some(id.unwrap_or_default().to_owned());
+    show_at(
+        app,
+        match id {
+            Some(id) => AgentRoute::Detail { id: id.to_owned() },
+            None => AgentRoute::List,
+        },
+    );
+}
+
+/// Opens the window's Agents view at `route`.
+pub fn show_at(app: &AppHandle, route: AgentRoute) {
+    *lock(&app.state::<AgentsHost>().route) = Some(route);
     windows::show_main(app);
     if let Err(error) = app.emit_to(windows::MAIN_WINDOW, AGENT_ROUTE_EVENT, ()) {
         tracing::warn!(%error, "could not tell the window where to go");

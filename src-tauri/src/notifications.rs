@@ -121,7 +121,8 @@ fn show(notification: &mut Notification, on_action: impl FnOnce(&str) + Send + '
 }
 
 /// Raises one agent alert: what was seen, in numbers, with **Revoke** and **Open** (and
-/// **Raise cap…** for a cap). Quiet hours do not hold it: an agent spends meanwhile. The
+/// **Raise cap…** for a cap; a key already revoked, used after its `till run` ended,
+/// gets **Open** only). Quiet hours do not hold it: an agent spends meanwhile. The
 /// grant's label is shown only while the vault is unlocked. Returns whether it showed.
 pub fn agent_alert(app: &AppHandle, alert: &till_core::agents::alerts::Alert, named: bool) -> bool {
     let mut notification = Notification::new();
@@ -132,7 +133,9 @@ pub fn agent_alert(app: &AppHandle, alert: &till_core::agents::alerts::Alert, na
     if alert.offers_raise() {
         notification.action(action::RAISE_CAP, "Raise cap…");
     }
-    notification.action(action::REVOKE, "Revoke");
+    if alert.offers_revoke() {
+        notification.action(action::REVOKE, "Revoke");
+    }
     notification.urgency(if alert.is_exhausted() {
         Urgency::Critical
     } else {
@@ -148,7 +151,10 @@ pub fn agent_alert(app: &AppHandle, alert: &till_core::agents::alerts::Alert, na
                 crate::agents::show(&app, Some(&grant_id));
             }
         },
-        action::OPEN | action::RAISE_CAP => crate::agents::show(&app, Some(&grant_id)),
+        action::OPEN => crate::agents::show(&app, Some(&grant_id)),
+        action::RAISE_CAP => {
+            crate::agents::show_at(&app, crate::agents::AgentRoute::RaiseCaps { id: grant_id })
+        }
         _ => {}
     })
 }

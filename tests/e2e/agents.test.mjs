@@ -3,10 +3,13 @@
 // the app's gateway against a loopback fake provider, the tray's Agents submenu shows the
 // spend, the 80 % and 100 % alerts arrive once each, Revoke on the alert stops the agent
 // (its next call gets 401), and the charts render. A key minted by the CLI while the app
-// runs appears in the tray and the window without a restart.
+// runs appears in the tray and the window without a restart. Raise cap… on a spent key's
+// alert opens the window's dialog, and the agent's next call goes through. Quick search's
+// "New agent key for…" opens the mint form on that key. A key's detail charts its last
+// day by the hour. A `till run` key used after its run ended is said once, with Open.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,8 +20,10 @@ import {
   clearNotifications,
   closeAllAndReadHistory,
   displayedCount,
+  displayedActions,
   invokeAction,
 } from "./support/notifications.mjs";
+import { screenshotWindow, visibleWindows, waitForSettledPaint } from "./support/desktop.mjs";
 import { trayMenu } from "./support/tray.mjs";
 import { waitFor } from "./support/wait.mjs";
 
@@ -94,6 +99,16 @@ describe("agent keys in the app", { skip: !existsSync(PYTHON) && "tools/sdk is m
       env: "prod",
       value: OPENAI_VALUE,
     });
+    // Listed after "OpenAI prod", which the mint form starts on unless told otherwise;
+    // the only key a saved purpose's scope finds.
+    addKey(home, NOW, {
+      name: "OpenAI staging",
+      provider: "openai",
+      env: "staging",
+      value: `sk-proj-${"b".repeat(48)}`,
+      extra: ["--scope", "openai:*:*"],
+    });
+    till(home, NOW, ["purpose", "set", "Summaries", "--scope", "openai:models:read"]);
     writeSettings(home, `[gateway]\nport = ${port}\n`);
     app = await launchTill({
       now: NOW,
@@ -208,6 +223,145 @@ describe("agent keys in the app", { skip: !existsSync(PYTHON) && "tools/sdk is m
     );
     assert.equal(agentCall(minted.base_url, minted.token), 200);
     await browser.saveScreenshot(join(ARTIFACTS, "agents-cli-minted.png"));
+  });
+
+  it("raises the cap of a spent key from its alert, and the agent goes on", async () => {
+    const browser = await app.attach();
+    const minted = JSON.parse(
+      till(home, NOW, [
+        "agent",
+        "mint",
+        "--key",
+        "OpenAI prod",
+        "--label",
+        "raise bot",
+        "--max-calls",
+        "2",
+        "--ttl",
+        "1h",
+        "--json",
+      ]),
+    );
+    for (let i = 0; i < 2; i++) assert.equal(agentCall(minted.base_url, minted.token), 200);
+    assert.equal(agentCall(minted.base_url, minted.token), 429, "spent");
+    const full = "Agent key 'raise bot' used all of its calls cap";
+    await waitFor("the 100 % alert", () =>
+      displayedActions().some((a) => a.summary === full && a.action === "raise_cap"),
+    );
+
+    // Raise cap… on the alert opens the window's dialog, prefilled with the caps.
+    invokeAction("raise_cap", { summary: full });
+    const calls = await browser.$('[data-testid="raise-caps-calls"]');
+    await calls.waitForDisplayed({ timeout: 10_000 });
+    assert.equal(await calls.getValue(), "2");
+    // A cap under what is spent is refused and says why.
+    await calls.setValue("1");
+    await (await browser.$('[data-testid="raise-caps-save"]')).click();
+    const refusal = await browser.$('[data-testid="raise-caps"] [role="alert"]');
+    await refusal.waitForDisplayed({ timeout: 10_000 });
+    assert.match(await refusal.getText(), /already used 2 calls/);
+    await calls.setValue("4");
+    await browser.saveScreenshot(join(ARTIFACTS, "agents-raise-caps.png"));
+    await (await browser.$('[data-testid="raise-caps-save"]')).click();
+    await waitFor("the key to be active again", async () => {
+      const row = await browser.$(`[data-testid="agent-row"][data-id="${minted.id}"]`);
+      return (await row.getAttribute("data-state")) === "active";
+    });
+    assert.equal(await (await browser.$('[data-testid="raise-caps"]')).isExisting(), false);
+
+    // The next call goes through under the new cap; the tray shows it.
+    assert.equal(agentCall(minted.base_url, minted.token), 200);
+    await waitFor("the tray to show the raised cap", () =>
+      agentsMenu(app.item)?.children.some((c) => c.label === "raise bot · 3 / 4 calls"),
+    );
+    const log = till(home, NOW, ["log"]);
+    assert.match(log, /caps raised: 2 calls → 4 calls/);
+
+    // Its detail charts the last day by the hour, and counts the gateway's refusal.
+    const hourly = await browser.$('[data-testid="chart-hourly-calls"] canvas');
+    await hourly.waitForExist({ timeout: 10_000 });
+    await hourly.scrollIntoView();
+    await browser.saveScreenshot(join(ARTIFACTS, "agents-hourly.png"));
+    assert.ok((await hourly.getSize("width")) > 200);
+    assert.match(
+      await (await browser.$('[data-testid="agent-refused"]')).getText(),
+      /^1 request refused by the gateway/,
+    );
+  });
+
+  it("quick search offers New agent key for… and opens the mint form on that key", async () => {
+    const browser = await app.attach();
+    await (await browser.$('[data-testid="tab-keys"]')).click(); // start elsewhere
+    execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+shift+k"]);
+    const [quick] = await waitFor("quick search", () => {
+      const found = visibleWindows("Till quick search");
+      return found.length > 0 ? found : false;
+    });
+    await waitForSettledPaint(quick); // a first open builds it
+    execFileSync("xdotool", ["type", "--delay", "40", "agent staging"]);
+    await waitForSettledPaint(quick);
+    screenshotWindow(quick, join(ARTIFACTS, "agents-quick-search.png"));
+    execFileSync("xdotool", ["key", "Return"]);
+    await waitFor("quick search to close", () => visibleWindows("Till quick search").length === 0);
+    const form = await browser.$('[data-testid="agent-mint"]');
+    await form.waitForDisplayed({ timeout: 10_000 });
+    const select = await browser.$('[data-testid="agent-key-select"]');
+    await waitFor(
+      "the key to be chosen",
+      async () => (await select.getValue()) === "OpenAI staging",
+    );
+
+    // A purpose's name offers its copy, then a new agent key on the key its copy picks,
+    // labelled after the purpose.
+    execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+shift+k"]);
+    await waitFor("quick search again", () => visibleWindows("Till quick search").length > 0);
+    await waitForSettledPaint(quick);
+    execFileSync("xdotool", ["type", "--delay", "40", "summaries"]);
+    await waitForSettledPaint(quick);
+    screenshotWindow(quick, join(ARTIFACTS, "agents-quick-search-purpose.png"));
+    execFileSync("xdotool", ["key", "Down", "Return"]);
+    await waitFor("quick search to close", () => visibleWindows("Till quick search").length === 0);
+    const label = await browser.$('[data-testid="agent-label"]');
+    await waitFor("the purpose as the label", async () => (await label.getValue()) === "Summaries");
+    assert.equal(
+      await (await browser.$('[data-testid="agent-key-select"]')).getValue(),
+      "OpenAI staging",
+    );
+    await browser.saveScreenshot(join(ARTIFACTS, "agents-quick-mint-form.png"));
+  });
+
+  it("says once that a till run key was used after its run ended, offering Open", async () => {
+    clearNotifications();
+    // A process that keeps the run's agent key for later (what a leftover daemon does).
+    const kept = join(home, "kept-by-a-process");
+    till(home, NOW, [
+      "run",
+      "--key",
+      "OpenAI prod",
+      "--",
+      "sh",
+      "-c",
+      `printf '%s %s' "$OPENAI_BASE_URL" "$OPENAI_API_KEY" > '${kept}'`,
+    ]);
+    const [baseUrl, token] = readFileSync(kept, "utf8").split(" ");
+    assert.match(token, /^till_sk_/);
+    // The run ended and revoked its key: the later call is refused, and said once.
+    assert.equal(agentCall(baseUrl, token), 401);
+    assert.equal(agentCall(baseUrl, token), 401);
+    const summary = "Agent key 'till run: sh' was used after its till run ended";
+    const offered = await waitFor("the after-run alert", () => {
+      const actions = displayedActions().filter((a) => a.summary === summary);
+      return actions.length > 0 ? actions : false;
+    });
+    assert.deepEqual(
+      offered.map((a) => a.action),
+      ["default"],
+      "Open only: the key is already revoked",
+    );
+    const history = closeAllAndReadHistory().filter((n) => n.summary === summary);
+    assert.equal(history.length, 1);
+    assert.match(history[0].body, /^Used [12] times? after its till run ended at \d\d:\d\d UTC\./);
+    rmSync(kept);
   });
 
   // Figures for the report, not assertions: TILL_E2E_MEASURE=1 runs it.

@@ -1,4 +1,4 @@
-//! `till agent`: mint, list, revoke agent keys, and read their usage.
+//! `till agent`: mint, list, revoke agent keys, change their caps, and read their usage.
 //!
 //! An agent key is a grant on a real key: the agent gets a `till_sk_` token and the
 //! gateway's URL, never the key. The token is printed once, at mint; `list` and `usage`
@@ -14,7 +14,7 @@ use serde::Serialize;
 use till_core::agents::hosting;
 use till_core::agents::limits::{Ttl, Usd};
 use till_core::agents::{Caps, EndpointFamily, UsageRecord};
-use till_core::vault::{GrantView, NewGrant};
+use till_core::vault::{CapChange, GrantView, NewGrant};
 use till_core::TillError;
 
 use crate::context::Context;
@@ -40,6 +40,10 @@ pub enum AgentAction {
         #[arg(long)]
         all: bool,
     },
+    /// Change an agent key's caps (raise them after an alert): an exhausted key with room
+    /// again goes on with its next request. Caps not named stay as they are.
+    #[command(arg_required_else_help = true)]
+    Caps(CapsArgs),
     /// Show spend per agent key, or one key's request log.
     Usage {
         /// An agent key's id: its request log (time, model, tokens, cost, status).
@@ -123,6 +127,41 @@ impl LimitArgs {
     }
 }
 
+/// `till agent caps`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("caps").required(true).multiple(true)
+    .args(["max_calls", "max_tokens", "max_usd"])))]
+pub struct CapsArgs {
+    /// The agent key's id (`till agent list` shows it).
+    id: String,
+    /// Most calls it may make, over its life.
+    #[arg(long, value_name = "N")]
+    max_calls: Option<u64>,
+    /// Most input + output tokens it may use, over its life.
+    #[arg(long, value_name = "N")]
+    max_tokens: Option<u64>,
+    /// Most dollars it may spend, e.g. 2.00.
+    #[arg(long, value_name = "USD")]
+    max_usd: Option<String>,
+}
+
+impl CapsArgs {
+    /// The grant's caps with the ones named here replaced.
+    fn change(&self, current: &Caps) -> Result<CapChange, TillError> {
+        let mut change = CapChange::from_caps(current);
+        if let Some(calls) = self.max_calls {
+            change.calls = Some(calls);
+        }
+        if let Some(tokens) = self.max_tokens {
+            change.tokens = Some(tokens);
+        }
+        if let Some(usd) = &self.max_usd {
+            change.micro_usd = Some(Usd::parse(usd)?.micros());
+        }
+        Ok(change)
+    }
+}
+
 /// `till agent mint`.
 #[derive(Debug, Args)]
 pub struct MintArgs {
@@ -190,6 +229,20 @@ pub fn run(context: &Context, action: AgentAction) -> Result<ExitCode, TillError
         AgentAction::Revoke { id: None, .. } => {
             let count = vault.grants().revoke_all()?;
             eprintln!("Revoked {count} active agent key(s).");
+        }
+        AgentAction::Caps(args) => {
+            let current = vault.grants().get(&args.id)?;
+            let change = args.change(&current.caps)?;
+            let grant = vault
+                .grants()
+                .set_caps(&args.id, change, &context.settings.agents)?;
+            eprintln!(
+                "Agent key {} '{}' is {} with caps {}.",
+                grant.id,
+                grant.label,
+                grant.state.as_str(),
+                till_core::vault::describe_limits(&grant.caps, grant.expires_at)
+            );
         }
         AgentAction::Usage { id: None, json } => {
             let grants = vault.grants().list()?;

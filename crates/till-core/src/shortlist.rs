@@ -1,13 +1,17 @@
-//! What can be copied in one step: quick search's items and the tray's Copy menu.
+//! What can be done in one step: quick search's items and the tray's Copy menu.
 //!
 //! The shell used to build both lists itself (which keys, in what order, with what
 //! labels), each its own way. Here they are pure functions of the inventory and the saved
 //! purposes, so the window, the tray and their tests agree; the shell only renders the
-//! entries and sends back the request an entry stands for.
+//! entries (with the labels given here) and sends back the request an entry stands for.
+//! Besides copies, quick search offers **New agent key for…** a key or purpose the agent
+//! gateway fronts, when "agent" is typed or a purpose is found: any quick-search front
+//! end then offers it the same way.
 
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::agents::Provider;
 use crate::model::{KeyMeta, KeyStatus};
 use crate::search::{self, Searchable};
 use crate::vault::{CopyRequest, Purpose};
@@ -21,36 +25,75 @@ pub const RECENT_COPIES: usize = 5;
 pub const COPY_KEY_ID: &str = "copy-key:";
 pub const COPY_PURPOSE_ID: &str = "copy-purpose:";
 
-/// What a quick-search item copies.
+/// What a quick-search item does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum QuickKind {
-    /// A key, by name.
+    /// Copies a key, by name.
     Key,
-    /// A saved purpose's narrowest key.
+    /// Copies a saved purpose's narrowest key.
     Purpose,
+    /// Opens the Agents mint form on this key.
+    AgentForKey,
+    /// Opens the Agents mint form on the key this purpose's copy would pick.
+    AgentForPurpose,
 }
 
-/// One thing quick search can copy. Names and scopes only, never a value.
+/// One thing quick search can do. Names and scopes only, never a value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct QuickItem {
     pub kind: QuickKind,
     pub name: String,
+    /// What a front end shows: "GitHub reader", "For CI deploy", "New agent key for CI
+    /// deploy".
+    pub label: String,
     pub provider: String,
     pub scopes: Vec<String>,
     pub environment: Option<String>,
     pub pinned: bool,
 }
 
+/// The word that asks quick search for agent keys (typed alone or with a name).
+const AGENT_WORD: &str = "agent";
+/// Words of "new agent key for …" that name nothing to search for.
+const AGENT_FILLER: [&str; 4] = ["new", "key", "keys", "for"];
+
 impl QuickItem {
-    /// The copy this item stands for.
+    /// The key or purpose this item names: the copy it makes, or for an agent item the
+    /// request whose key the agent key is minted on.
     pub fn request(&self) -> CopyRequest {
         match self.kind {
-            QuickKind::Key => CopyRequest::Key(self.name.clone()),
-            QuickKind::Purpose => CopyRequest::Purpose(self.name.clone()),
+            QuickKind::Key | QuickKind::AgentForKey => CopyRequest::Key(self.name.clone()),
+            QuickKind::Purpose | QuickKind::AgentForPurpose => {
+                CopyRequest::Purpose(self.name.clone())
+            }
         }
+    }
+
+    /// Whether choosing it opens the mint form instead of copying.
+    pub fn mints_agent_key(&self) -> bool {
+        matches!(
+            self.kind,
+            QuickKind::AgentForKey | QuickKind::AgentForPurpose
+        )
+    }
+
+    /// The "New agent key for …" item for this key or purpose, if the gateway fronts its
+    /// provider.
+    fn agent_item(&self) -> Option<QuickItem> {
+        let kind = match self.kind {
+            QuickKind::Key => QuickKind::AgentForKey,
+            QuickKind::Purpose => QuickKind::AgentForPurpose,
+            QuickKind::AgentForKey | QuickKind::AgentForPurpose => return None,
+        };
+        Provider::from_id(&self.provider)?;
+        Some(QuickItem {
+            kind,
+            label: format!("New agent key for {}", self.name),
+            ..self.clone()
+        })
     }
 }
 
@@ -82,6 +125,7 @@ pub fn quick_items(keys: &[KeyMeta], purposes: &[Purpose]) -> Vec<QuickItem> {
     let purposes = purposes.iter().map(|p| QuickItem {
         kind: QuickKind::Purpose,
         name: p.name.clone(),
+        label: format!("For {}", p.name),
         provider: p.provider().to_owned(),
         scopes: p.scopes.clone(),
         environment: None,
@@ -92,6 +136,7 @@ pub fn quick_items(keys: &[KeyMeta], purposes: &[Purpose]) -> Vec<QuickItem> {
     let keys = offered_keys.into_iter().map(|k| QuickItem {
         kind: QuickKind::Key,
         name: k.name.clone(),
+        label: k.name.clone(),
         provider: k.provider.clone(),
         scopes: k.scopes.clone(),
         environment: Some(k.environment.clone()),
@@ -100,7 +145,9 @@ pub fn quick_items(keys: &[KeyMeta], purposes: &[Purpose]) -> Vec<QuickItem> {
     purposes.chain(keys).collect()
 }
 
-/// The best `limit` items for what was typed, best first.
+/// The best `limit` items for what was typed, best first. Typing "agent" (with or
+/// without a name) lists **New agent key for…** each key and purpose the gateway fronts,
+/// ranked by the other words; a purpose found otherwise is followed by its own.
 pub fn quick_search(
     keys: &[KeyMeta],
     purposes: &[Purpose],
@@ -108,11 +155,40 @@ pub fn quick_search(
     limit: usize,
 ) -> Vec<QuickItem> {
     let items = quick_items(keys, purposes);
-    search::rank(&items, query)
-        .into_iter()
-        .take(limit)
-        .cloned()
-        .collect()
+    let copies = search::rank(&items, query).into_iter().cloned();
+    let words: Vec<&str> = query.split_whitespace().collect();
+    let asks_agent = words
+        .iter()
+        .any(|w| w.to_lowercase().starts_with(AGENT_WORD));
+    let found: Vec<QuickItem> = if asks_agent {
+        let rest: Vec<&str> = words
+            .into_iter()
+            .filter(|w| {
+                let w = w.to_lowercase();
+                !w.starts_with(AGENT_WORD) && !AGENT_FILLER.contains(&w.as_str())
+            })
+            .collect();
+        let agents: Vec<QuickItem> = items.iter().filter_map(QuickItem::agent_item).collect();
+        // A key or purpose named like "agent…" is still there to copy.
+        let named_agent = |item: &QuickItem| item.name.to_lowercase().contains(AGENT_WORD);
+        search::rank(&agents, &rest.join(" "))
+            .into_iter()
+            .cloned()
+            .chain(copies.filter(named_agent))
+            .collect()
+    } else if words.is_empty() {
+        copies.collect()
+    } else {
+        copies
+            .flat_map(|item| {
+                let agent = (item.kind == QuickKind::Purpose)
+                    .then(|| item.agent_item())
+                    .flatten();
+                std::iter::once(item).chain(agent)
+            })
+            .collect()
+    };
+    found.into_iter().take(limit).collect()
 }
 
 /// One entry of the tray's Copy menu.
@@ -265,6 +341,63 @@ mod tests {
             CopyRequest::Purpose("Admin tasks".into())
         );
         assert_eq!(items[2].request(), CopyRequest::Key("GitHub reader".into()));
+    }
+
+    /// The inventory plus an OpenAI key and a purpose on it (the gateway fronts OpenAI).
+    fn with_openai() -> (Vec<KeyMeta>, Vec<Purpose>) {
+        let mut keys = inventory();
+        let mut openai = key("OpenAI prod", "openai", "prod");
+        openai.scopes = vec!["openai:*:*".into()];
+        keys.push(openai);
+        let mut purposes = purposes();
+        purposes.push(purpose("Summariser", "openai:chat:write"));
+        (keys, purposes)
+    }
+
+    fn labels(query: &str) -> Vec<String> {
+        let (keys, purposes) = with_openai();
+        quick_search(&keys, &purposes, query, QUICK_LIMIT)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    #[test]
+    fn typing_agent_offers_a_new_agent_key_for_what_the_gateway_fronts() {
+        let fronted = [
+            "New agent key for Never copied",
+            "New agent key for OpenAI prod",
+            "New agent key for Summariser",
+        ];
+        for query in ["agent", "Agents", "new agent key", "agent for"] {
+            assert_eq!(labels(query), fronted, "query {query:?}");
+        }
+        // "Never copied" is an OpenAI key too: named, it is the one offered.
+        assert_eq!(labels("agent never"), ["New agent key for Never copied"]);
+        assert_eq!(labels("agent summ"), ["New agent key for Summariser"]);
+        // GitHub keys and purposes cannot back an agent key.
+        assert!(labels("agent github").is_empty());
+        let (keys, purposes) = with_openai();
+        let items = quick_search(&keys, &purposes, "agent summ", QUICK_LIMIT);
+        assert_eq!(items[0].kind, QuickKind::AgentForPurpose);
+        assert!(items[0].mints_agent_key());
+        assert_eq!(
+            items[0].request(),
+            CopyRequest::Purpose("Summariser".into())
+        );
+    }
+
+    #[test]
+    fn a_purpose_found_by_name_is_followed_by_its_new_agent_key() {
+        assert_eq!(
+            labels("summariser"),
+            ["For Summariser", "New agent key for Summariser"]
+        );
+        // A purpose the gateway does not front has only its copy.
+        assert_eq!(labels("ci deploy"), ["For CI deploy"]);
+        // Nothing typed: copies only, as before.
+        assert!(labels("").iter().all(|l| !l.starts_with("New agent key")));
+        assert_eq!(labels("reader"), ["GitHub reader"]);
     }
 
     #[test]

@@ -60,7 +60,8 @@ pub struct Budget {
     reserved: Amount,
     window: VecDeque<DateTime<Utc>>,
     noted_first_use: bool,
-    noted_exhausted: bool,
+    /// The caps under which exhaustion was last noted.
+    noted_exhausted: Option<Caps>,
 }
 
 fn fits(used: u64, reserved: u64, want: u64, cap: Option<u64>) -> bool {
@@ -160,11 +161,15 @@ impl Budget {
         first
     }
 
-    /// True the first time the budget is found exhausted.
+    /// True the first time the budget is found exhausted under these caps. Caps raised
+    /// since (the grant's terms are read on every request) are noted again when they in
+    /// turn are used up.
     pub fn note_exhausted(&mut self, caps: &Caps) -> bool {
-        let now = self.is_exhausted(caps) && !self.noted_exhausted;
-        self.noted_exhausted |= now;
-        now
+        let first = self.is_exhausted(caps) && self.noted_exhausted.as_ref() != Some(caps);
+        if first {
+            self.noted_exhausted = Some(caps.clone());
+        }
+        first
     }
 
     pub fn used_calls(&self) -> u64 {
@@ -289,6 +294,26 @@ mod tests {
         assert!(b
             .admit(&caps, t0() + Duration::seconds(60), Amount::default())
             .is_ok());
+    }
+
+    #[test]
+    fn raised_caps_admit_again_and_their_exhaustion_is_noted_again() {
+        let mut caps = Caps {
+            calls: Some(1),
+            ..Caps::default()
+        };
+        let mut b = Budget::default();
+        let r = b.admit(&caps, t0(), Amount::default()).unwrap();
+        b.settle(r, Amount::default());
+        assert!(b.note_exhausted(&caps));
+        assert!(!b.note_exhausted(&caps), "noted once");
+        caps.calls = Some(2);
+        let r = b.admit(&caps, t0(), Amount::default()).unwrap();
+        b.settle(r, Amount::default());
+        assert!(
+            b.note_exhausted(&caps),
+            "the raised cap is used up: noted again"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! One request, from the agent's token to the provider and back.
 //!
 //! Order matters: cheap refusals that need no secret first (Origin, Host, path), then the
-//! grant (looked up on every request, so revocation is immediate), then the body (bounded),
+//! grant (looked up on every request, so revocation is immediate; from here on a refusal
+//! is counted in the grant's ledger), then the body (bounded),
 //! then the budget reservation, and only then is the real key exposed, once, into a
 //! sensitive header of the upstream request. The answer streams back through
 //! [`MeteredBody`], which settles the reservation from the provider's usage when the body
@@ -32,7 +33,7 @@ use crate::grant::{EndpointFamily, Grant, GrantState, Provider};
 use crate::pricing::ModelPrice;
 use crate::routes::{self, Route};
 use crate::server::Shared;
-use crate::store::{ActiveGrant, GrantEvent, UsageRecord};
+use crate::store::{ActiveGrant, GrantEvent, RefusedCall, UsageRecord};
 use crate::token::Token;
 use crate::usage::{self, SseDialect, SseMeter, Usage};
 
@@ -347,6 +348,41 @@ async fn forward(
             )
         })?
         .ok_or_else(unknown_key)?;
+    let grant_id = grant.id.clone();
+    let answer = forward_granted(shared, parts, body, route, grant, key).await;
+    if let Err(refusal) = &answer {
+        record_refusal(shared, &grant_id, refusal);
+    }
+    answer
+}
+
+/// Records a refusal of a known grant in its ledger (the alerts count them). An
+/// unreachable provider is not one: that call was admitted and is in the usage ledger.
+fn record_refusal(shared: &Shared, grant_id: &str, refusal: &GatewayError) {
+    if refusal.code == ErrorCode::UpstreamUnreachable {
+        return;
+    }
+    let refused = RefusedCall {
+        grant_id: grant_id.to_owned(),
+        at: shared.config.clock.now(),
+        code: refusal.code.as_str().to_owned(),
+        status: refusal.status.as_u16(),
+    };
+    if let Err(e) = shared.store.record_refusal(&refused) {
+        tracing::warn!(grant = grant_id, error = %e, "could not record a refusal");
+    }
+}
+
+/// The rest of a request once its grant is known: its life and scope, the body, the
+/// budget, then the provider.
+async fn forward_granted(
+    shared: &Arc<Shared>,
+    parts: http::request::Parts,
+    body: Incoming,
+    route: Route,
+    grant: Grant,
+    key: secrecy::SecretString,
+) -> Result<Response<GatewayBody>, GatewayError> {
     check_grant(shared, &grant, &route)?;
 
     let body = if parts.method == Method::GET {

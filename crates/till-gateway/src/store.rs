@@ -1,5 +1,5 @@
-//! The gateway's only window on storage: look up a grant by token hash, record usage,
-//! note life events.
+//! The gateway's only window on storage: look up a grant by token hash, record usage and
+//! refusals, note life events.
 //!
 //! till-core implements [`GrantStore`] over the sealed vault (grants, ledger, audit log);
 //! [`MemoryStore`] is the in-memory one for tests. The gateway calls `lookup` on every
@@ -35,7 +35,7 @@ impl fmt::Debug for ActiveGrant {
     }
 }
 
-pub use till_core::agents::{GrantEvent, UsageRecord};
+pub use till_core::agents::{GrantEvent, RefusedCall, UsageRecord};
 
 /// A store failure; the gateway answers 500 and logs the message (which must not contain
 /// a key).
@@ -52,6 +52,10 @@ pub trait GrantStore: Send + Sync + 'static {
     /// Appends one request to the ledger (and to the grant's totals).
     fn record_usage(&self, record: &UsageRecord) -> Result<(), StoreError>;
 
+    /// Counts one request the gateway refused for a known grant (revoked, spent, not
+    /// allowed, over its rate). Kept as counters, so a loop of refusals stays small.
+    fn record_refusal(&self, refused: &RefusedCall) -> Result<(), StoreError>;
+
     /// Notes a life event: sets `first_used_at` or the state, and audits it.
     fn mark(&self, grant_id: &str, event: GrantEvent) -> Result<(), StoreError>;
 }
@@ -66,6 +70,7 @@ struct Entry {
 pub struct MemoryStore {
     grants: RwLock<HashMap<TokenHash, Entry>>,
     ledger: Mutex<Vec<UsageRecord>>,
+    refusals: Mutex<Vec<RefusedCall>>,
     events: Mutex<Vec<(String, GrantEvent)>>,
 }
 
@@ -97,6 +102,14 @@ impl MemoryStore {
         self.update(grant_id, |g| g.state = GrantState::Revoked);
     }
 
+    /// Gives a grant new caps and makes it active, as the vault's `set_caps` does.
+    pub fn set_caps(&self, grant_id: &str, caps: crate::grant::Caps) {
+        self.update(grant_id, |g| {
+            g.caps = caps;
+            g.state = GrantState::Active;
+        });
+    }
+
     pub fn grant(&self, grant_id: &str) -> Option<Grant> {
         let g = self.grants.read().unwrap_or_else(|e| e.into_inner());
         g.values()
@@ -107,6 +120,14 @@ impl MemoryStore {
     /// The ledger so far.
     pub fn usage(&self) -> Vec<UsageRecord> {
         self.ledger
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The refusals counted so far, one per refused request.
+    pub fn refusals(&self) -> Vec<RefusedCall> {
+        self.refusals
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
@@ -140,6 +161,14 @@ impl GrantStore for MemoryStore {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(record.clone());
+        Ok(())
+    }
+
+    fn record_refusal(&self, refused: &RefusedCall) -> Result<(), StoreError> {
+        self.refusals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(refused.clone());
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use till_core::vault::Vault;
 use till_core::TillError;
 
-use crate::store::{ActiveGrant, GrantEvent, GrantStore, StoreError, UsageRecord};
+use crate::store::{ActiveGrant, GrantEvent, GrantStore, RefusedCall, StoreError, UsageRecord};
 use crate::token::TokenHash;
 
 /// A [`GrantStore`] backed by an open vault.
@@ -59,6 +59,11 @@ impl GrantStore for VaultStore {
 
     fn record_usage(&self, record: &UsageRecord) -> Result<(), StoreError> {
         self.with_vault(|vault| vault.grants().record_usage(record))
+            .map_err(store_error)
+    }
+
+    fn record_refusal(&self, refused: &RefusedCall) -> Result<(), StoreError> {
+        self.with_vault(|vault| vault.grants().record_refusal(refused))
             .map_err(store_error)
     }
 

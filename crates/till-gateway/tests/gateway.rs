@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 use serde_json::{json, Value};
-use till_gateway::{Caps, EndpointFamily as F, GrantEvent, PricingCatalog, Provider, Usage};
+use till_gateway::{Caps, EndpointFamily as F, GrantEvent, PricingCatalog, Provider, Token, Usage};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use common::*;
@@ -393,6 +393,60 @@ async fn calls_cap_is_exact_under_concurrency() {
     assert_eq!(r.headers()["x-should-retry"], "false");
 }
 
+/// Waits (bounded: 10 s, for a busy machine) until the store has noted `n` Exhausted
+/// events; the last settlement may finish just after its response reached the client.
+async fn wait_exhausted(h: &Harness, n: usize) {
+    let count = || {
+        h.store
+            .events()
+            .iter()
+            .filter(|(_, e)| matches!(e, GrantEvent::Exhausted { .. }))
+            .count()
+    };
+    for _ in 0..500 {
+        if count() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(count(), n, "Exhausted events");
+}
+
+#[tokio::test]
+async fn raised_caps_apply_to_the_next_call_and_are_enforced_in_turn() {
+    let h = Harness::start().await;
+    let mut g = grant("raise", Provider::OpenAi, &[F::Chat]);
+    g.caps = Caps {
+        calls: Some(1),
+        ..Caps::default()
+    };
+    let token = h.mint(g);
+    let call = || {
+        h.post(
+            "/openai/v1/chat/completions",
+            &token,
+            &chat("gpt-4o-mini", 5, false),
+        )
+        .send()
+    };
+    assert_eq!(call().await.unwrap().status(), 200);
+    wait_exhausted(&h, 1).await;
+    assert_eq!(call().await.unwrap().status(), 429, "spent");
+    // The person raises the cap (in the vault, by another process): the very next call
+    // is forwarded, and the raised cap is held and noted when used up.
+    h.store.set_caps(
+        "raise",
+        Caps {
+            calls: Some(2),
+            ..Caps::default()
+        },
+    );
+    assert_eq!(call().await.unwrap().status(), 200);
+    wait_exhausted(&h, 2).await;
+    assert_eq!(call().await.unwrap().status(), 429);
+    assert_eq!(h.fake.state.count(), 2);
+}
+
 #[tokio::test]
 async fn rpm_is_enforced_over_a_sliding_minute() {
     let h = Harness::start().await;
@@ -422,6 +476,76 @@ async fn rpm_is_enforced_over_a_sliding_minute() {
     assert_eq!(send().await.unwrap().status(), 200);
     assert_eq!(h.fake.state.count(), 3);
     h.gw.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_gateways_own_refusals_of_a_known_key_are_recorded_with_their_code() {
+    let h = Harness::start().await;
+    let mut g = grant("refusals", Provider::OpenAi, &[F::Chat]);
+    g.models = Some(vec!["gpt-4o-mini".into()]);
+    g.caps = Caps {
+        rpm: Some(1),
+        ..Caps::default()
+    };
+    let token = h.mint(g);
+    let send = |model: &str| {
+        h.post(
+            "/openai/v1/chat/completions",
+            &token,
+            &chat(model, 5, false),
+        )
+        .send()
+    };
+    assert_eq!(send("gpt-4o-mini").await.unwrap().status(), 200);
+    assert_eq!(send("gpt-4o").await.unwrap().status(), 403);
+    assert_eq!(send("gpt-4o-mini").await.unwrap().status(), 429);
+    let r = h
+        .post(
+            "/openai/v1/embeddings",
+            &token,
+            &json!({"model": "gpt-4o-mini", "input": "x"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    h.store.revoke("refusals");
+    assert_eq!(send("gpt-4o-mini").await.unwrap().status(), 401);
+    // A token the gateway does not know has no grant to count against.
+    let unknown = h
+        .post(
+            "/openai/v1/chat/completions",
+            Token::mint().unwrap().expose(),
+            &chat("gpt-4o-mini", 5, false),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 401);
+
+    let seen: Vec<(String, String, u16)> = h
+        .store
+        .refusals()
+        .into_iter()
+        .map(|r| (r.grant_id, r.code, r.status))
+        .collect();
+    let expect = |code: &str, status| ("refusals".to_owned(), code.to_owned(), status);
+    assert_eq!(
+        seen,
+        vec![
+            expect("model_not_allowed", 403),
+            expect("rate_limit_exceeded", 429),
+            expect("endpoint_not_allowed", 403),
+            expect("grant_revoked", 401),
+        ]
+    );
+    assert_eq!(
+        h.fake.state.count(),
+        1,
+        "only the admitted call went upstream"
+    );
+    h.settle().await;
+    assert_eq!(h.store.usage().len(), 1, "refusals are not usage");
 }
 
 #[tokio::test]
@@ -703,7 +827,7 @@ async fn bad_input_is_refused_in_the_providers_shape_and_not_forwarded() {
     .await;
     assert_eq!(b["error"]["code"], "forbidden_host");
     // Unknown, malformed and missing tokens; a real provider key sent by mistake.
-    let unknown = till_gateway::Token::mint().unwrap();
+    let unknown = Token::mint().unwrap();
     let b = refused(
         &h,
         h.post(chat_path, unknown.expose(), &chat("gpt-4o-mini", 5, false)),

@@ -1,4 +1,5 @@
-//! Commands of the Agents view: mint, list, revoke, the request log and charts' data.
+//! Commands of the Agents view: mint, list, raise caps, revoke, the request log and
+//! charts' data.
 //!
 //! The token of a freshly minted agent key reaches the webview once, for display; the Copy
 //! button asks Rust, which kept it, to put it on the clipboard under Till's rules, and
@@ -7,15 +8,16 @@
 
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
+use till_core::agents::hourly::HourUsage;
 use till_core::agents::limits::{Ttl, Usd};
 use till_core::agents::snippets::{self, Snippet};
 use till_core::agents::usage::ledger_csv;
 use till_core::agents::{Caps, PricingCatalog, Provider, UsageRecord};
-use till_core::vault::{DailyUsage, GrantView, NewGrant};
+use till_core::vault::{CapChange, DailyUsage, GrantView, NewGrant};
 use till_core::TillError;
 use ts_rs::TS;
 
-use crate::agents::{self, AgentsHost, GatewayStatus};
+use crate::agents::{self, AgentRoute, AgentsHost, GatewayStatus};
 use crate::copying;
 use crate::error::{CommandResult, IpcError};
 use crate::state::AppState;
@@ -46,6 +48,9 @@ pub struct AgentKey {
     pub used: AgentNumbers,
     pub caps: AgentNumbers,
     pub rpm: Option<u32>,
+    /// Requests the gateway refused itself (revoked, spent, not allowed, over its rate).
+    #[ts(type = "number")]
+    pub refused: u64,
 }
 
 /// Calls, tokens and micro-dollars: used so far, or the caps (absent: no cap).
@@ -88,6 +93,7 @@ impl From<&GrantView> for AgentKey {
                 micro_usd: g.caps.micro_usd,
             },
             rpm: g.caps.rpm,
+            refused: g.refused,
         }
     }
 }
@@ -224,12 +230,7 @@ pub fn mint_agent_key(
     let caps = Caps {
         calls: input.max_calls,
         tokens: input.max_tokens,
-        micro_usd: input
-            .max_usd
-            .as_deref()
-            .filter(|usd| !usd.trim().is_empty())
-            .map(|usd| Usd::parse(usd).map(Usd::micros))
-            .transpose()?,
+        micro_usd: dollars(input.max_usd.as_deref())?,
         ..Caps::default()
     };
     let models: Vec<String> = input.models.into_iter().filter(|m| !m.is_empty()).collect();
@@ -304,6 +305,14 @@ pub fn agent_usage_log(app: AppHandle, id: String) -> CommandResult<Vec<AgentCal
     Ok(log.iter().map(AgentCall::from).collect())
 }
 
+/// One agent key's last 24 hours, hour by hour, for the detail's charts.
+#[tauri::command]
+pub fn agent_hourly(app: AppHandle, id: String) -> CommandResult<Vec<HourUsage>> {
+    agents::with_agent_vault(&app, |vault| vault.grants().hourly(&id))
+        .unwrap_or(Err(TillError::VaultLocked))
+        .map_err(IpcError::from)
+}
+
 /// One agent key's request log as CSV, for the window to show for copying (Till has no
 /// file dialog: the webview gets no file system access).
 #[tauri::command]
@@ -324,8 +333,41 @@ pub fn agent_models(state: State<'_, AppState>, key: String) -> CommandResult<Ve
         .unwrap_or_default())
 }
 
-/// Where the Agents view should go: an agent key's id, `""` for the list, or nothing.
+/// New caps from the Raise caps dialog (absent: no cap).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct CapsInput {
+    #[ts(type = "number | null")]
+    pub max_calls: Option<u64>,
+    #[ts(type = "number | null")]
+    pub max_tokens: Option<u64>,
+    /// Dollars, e.g. "2.00".
+    pub max_usd: Option<String>,
+}
+
+/// Changes an agent key's caps: an exhausted key given room goes on with its next call.
 #[tauri::command]
-pub fn take_agent_route(app: AppHandle) -> Option<String> {
+pub fn set_agent_caps(app: AppHandle, id: String, input: CapsInput) -> CommandResult<AgentKey> {
+    let change = CapChange {
+        calls: input.max_calls,
+        tokens: input.max_tokens,
+        micro_usd: dollars(input.max_usd.as_deref())?,
+    };
+    let grant = agents::set_caps(&app, &id, change)?;
+    tracing::info!("agent key caps changed from the window");
+    Ok(AgentKey::from(&grant))
+}
+
+/// A dollar amount from a form ("" or absent: no cap), in micro-dollars.
+fn dollars(text: Option<&str>) -> Result<Option<u64>, TillError> {
+    text.map(str::trim)
+        .filter(|usd| !usd.is_empty())
+        .map(|usd| Usd::parse(usd).map(Usd::micros))
+        .transpose()
+}
+
+/// Where the Agents view should go (the tray, a notification, quick search), or nothing.
+#[tauri::command]
+pub fn take_agent_route(app: AppHandle) -> Option<AgentRoute> {
     app.state::<AgentsHost>().take_route()
 }

@@ -1,8 +1,11 @@
-//! Commands of the quick-search window: what matches what was typed, and closing it.
+//! Commands of the quick-search window: what matches what was typed, opening the Agents
+//! mint form for a "New agent key for…" item, and closing it.
 
 use tauri::{AppHandle, State};
 use till_core::shortlist::{self, QuickItem, QUICK_LIMIT};
+use till_core::vault::CopyRequest;
 
+use crate::agents::{self, AgentRoute};
 use crate::error::CommandResult;
 use crate::state::AppState;
 use crate::{quick, windows};
@@ -20,6 +23,31 @@ pub fn quick_items(state: State<'_, AppState>, query: String) -> CommandResult<V
             QUICK_LIMIT,
         ))
     })
+}
+
+/// "New agent key for…": opens the window's Agents mint form on the key the item names
+/// (for a purpose, the key its copy would pick, and the purpose as the label) and hides
+/// quick search.
+#[tauri::command]
+pub fn new_agent_key_for(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: CopyRequest,
+) -> CommandResult<()> {
+    let key = state.with_vault_read(|vault| Ok(vault.copies().plan(&request)?.key_name))?;
+    let label = match request {
+        CopyRequest::Purpose(purpose) => Some(purpose),
+        CopyRequest::Key(_) | CopyRequest::Scopes(_) => None,
+    };
+    quick::hide(&app);
+    agents::show_at(
+        &app,
+        AgentRoute::Mint {
+            key: Some(key),
+            label,
+        },
+    );
+    Ok(())
 }
 
 /// Hides the quick window (Esc, or after a copy).

@@ -67,6 +67,7 @@ export function walk(path, enter = () => true) {
 /** `{ file, name }` for every name found in any file under `paths`. */
 export function findNames(paths, names) {
   const hits = [];
+  // Not `flatMap(walk)`: flatMap's index would land in `enter`.
   for (const file of paths.flatMap((path) => walk(path))) {
     let text;
     try {

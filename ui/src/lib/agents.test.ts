@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { spendBars, spendPerDay, totalsPerDay, usd } from "./agents";
+import {
+  callsPerHour,
+  capsForm,
+  capsInput,
+  dollarsText,
+  spendBars,
+  spendPerDay,
+  spendPerHour,
+  totalsPerDay,
+  usd,
+} from "./agents";
 import type { AgentKey } from "./ipc/bindings/AgentKey";
 
 const key = (used: number, cap: number | null, calls = 0, callCap: number | null = null) =>
@@ -14,6 +24,33 @@ describe("agents helpers", () => {
   it("formats micro-dollars", () => {
     expect(usd(4200)).toBe("$0.0042");
     expect(usd(12_340_000)).toBe("$12.34");
+  });
+
+  it("draws the last day by the hour", () => {
+    const hours = [
+      { hour: "2026-11-27T08:00:00Z", calls: 3, refused: 1, tokens: 90, micro_usd: 4_500 },
+      { hour: "2026-11-27T09:00:00Z", calls: 0, refused: 0, tokens: 0, micro_usd: 0 },
+    ];
+    const calls = callsPerHour(hours);
+    expect(calls.x).toEqual([1_795_766_400, 1_795_770_000]);
+    expect(calls.ys.map((y) => [y.label, y.values])).toEqual([
+      ["calls", [3, 0]],
+      ["refused", [1, 0]],
+    ]);
+    expect(spendPerHour(hours).ys[0]?.values).toEqual([0.0045, 0]);
+  });
+
+  it("prefills the Raise caps form with the current caps and reads it back", () => {
+    expect(dollarsText(500_000)).toBe("0.50");
+    expect(dollarsText(4_200)).toBe("0.0042");
+    expect(dollarsText(12_000_000)).toBe("12.00");
+    const form = capsForm(key(400_000, 500_000, 3, 10));
+    expect(form).toEqual({ usd: "0.50", calls: "10", tokens: "" });
+    expect(capsInput({ ...form, usd: " 2 ", tokens: "  " })).toEqual({
+      max_usd: "2",
+      max_calls: 10,
+      max_tokens: null,
+    });
   });
 
   it("draws one bar per cap, capped at full", () => {

@@ -1,6 +1,7 @@
 // Pure helpers of the Agents view: money, spend bars and chart series.
 import type { AgentDay } from "./ipc/bindings/AgentDay";
 import type { AgentKey } from "./ipc/bindings/AgentKey";
+import type { HourUsage } from "./ipc/bindings/HourUsage";
 
 /** Micro-dollars as dollars: "$0.0042" below a dollar, "$12.34" above. */
 export function usd(micro: number): string {
@@ -68,5 +69,58 @@ export function totalsPerDay(days: AgentDay[]): Series {
       { label: "tokens (k)", values: axis.map((day) => sum(day, (d) => d.tokens) / 1000) },
       { label: "refused", values: axis.map((day) => sum(day, (d) => d.refused)) },
     ],
+  };
+}
+
+/** The Raise caps form's fields: the key's caps as typed text ("" is no cap). */
+export type CapsForm = { usd: string; calls: string; tokens: string };
+
+/** Micro-dollars as the text a person types: "0.50", "0.0042". */
+export function dollarsText(micro: number): string {
+  const text = (micro / 1e6).toFixed(6).replace(/0+$/, "");
+  const [whole, fraction = ""] = text.split(".");
+  return `${whole}.${fraction.padEnd(2, "0")}`;
+}
+
+/** The form prefilled with a key's current caps. */
+export function capsForm(key: AgentKey): CapsForm {
+  const { caps } = key;
+  return {
+    usd: caps.micro_usd == null ? "" : dollarsText(caps.micro_usd),
+    calls: caps.calls == null ? "" : String(caps.calls),
+    tokens: caps.tokens == null ? "" : String(caps.tokens),
+  };
+}
+
+/** The form as the `set_agent_caps` command takes it; Rust checks the numbers. */
+export function capsInput(form: CapsForm): {
+  max_usd: string | null;
+  max_calls: number | null;
+  max_tokens: number | null;
+} {
+  const count = (text: string) => (text.trim() ? Number(text.trim()) : null);
+  return {
+    max_usd: form.usd.trim() || null,
+    max_calls: count(form.calls),
+    max_tokens: count(form.tokens),
+  };
+}
+
+/** An agent key's last day by the hour: calls and refused calls. */
+export function callsPerHour(hours: HourUsage[]): Series {
+  return {
+    x: hours.map((h) => Date.parse(h.hour) / 1000),
+    ys: [
+      { label: "calls", values: hours.map((h) => h.calls) },
+      { label: "refused", values: hours.map((h) => h.refused) },
+    ],
+  };
+}
+
+/** An agent key's last day by the hour: spend (dollars). */
+export function spendPerHour(hours: HourUsage[]): Series {
+  return {
+    x: hours.map((h) => Date.parse(h.hour) / 1000),
+    ys: [{ label: "spend", values: hours.map((h) => h.micro_usd / 1e6) }],
   };
 }

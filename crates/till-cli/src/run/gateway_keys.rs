@@ -11,7 +11,7 @@ use chrono::Duration;
 use secrecy::SecretString;
 use till_core::agents::hosting;
 use till_core::agents::limits::{RunLimits, Usd};
-use till_core::agents::{Caps, PricingCatalog, Provider};
+use till_core::agents::{Caps, PricingCatalog, Provider, RUN_CREATOR};
 use till_core::vault::{NewGrant, Vault};
 use till_core::TillError;
 
@@ -109,7 +109,9 @@ impl AgentKeys for GatewayAgentKeys {
                 max_output_tokens: None,
             },
             expires_at: Some(self.context.clock.now() + ttl),
-            created_by: label.to_owned(),
+            // Whatever its label, the vault knows it as a run's key: its use after the
+            // run ended (the run revokes it at exit) raises an alert in the app.
+            created_by: RUN_CREATOR.to_owned(),
         })?;
         let base_url = self.gateway_root(vault)?;
         Ok(MintedAgentKey {

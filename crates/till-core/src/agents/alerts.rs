@@ -3,10 +3,13 @@
 //! Agent keys spend money while nobody watches, so Till raises an alert when a grant
 //! nears or reaches one of its caps (80 % and 100 % by default) and when its use looks
 //! wrong: a minute's spend far above the grant's own recent rate, a burst of refused
-//! calls (an agent retrying a refused request in a loop), or use after its parent key was
-//! rotated (the agent kept working on a key someone meant to replace). Every alert is
+//! calls (an agent retrying a refused request in a loop, whether the provider or the
+//! gateway refused it), use after its parent key was rotated (the agent kept working on a
+//! key someone meant to replace), or use of a `till run` key after the run ended (a
+//! process outlived its run and kept the token). Every alert is
 //! announced once: the caller keeps an [`AlertLedger`] (sealed in the vault) and feeds it
-//! back. Anomalies then stay quiet for a cool-down so one burst is one alert.
+//! back. Anomalies then stay quiet for a cool-down so one burst is one alert. A cap's
+//! marks name its limit, so raising the cap lets its 80 % and 100 % alerts come again.
 //!
 //! Pure functions of an explicit `now`, the grants' numbers and the ledger: the shell
 //! polls, shows and records; nothing here knows about notifications or the clock.
@@ -70,6 +73,20 @@ pub struct Call {
     pub status: u16,
 }
 
+/// Requests the gateway refused itself within one minute, for one reason (the vault keeps
+/// them as counters, not rows per call).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedMinute {
+    /// The last refusal counted in this minute.
+    pub at: DateTime<Utc>,
+    /// The gateway's refusal code (`grant_revoked`, `insufficient_quota`…).
+    pub code: String,
+    pub count: u64,
+}
+
+/// The gateway's refusal code for a revoked key.
+pub const REVOKED_CODE: &str = "grant_revoked";
+
 /// A grant under watch: its terms' numbers, and its requests within the lookback.
 #[derive(Debug, Clone)]
 pub struct Watched {
@@ -84,6 +101,11 @@ pub struct Watched {
     pub parent_rotated_at: Option<DateTime<Utc>>,
     /// Requests since `now - settings.lookback()`, any order.
     pub recent: Vec<Call>,
+    /// The gateway's own refusals since `now - settings.lookback()`, any order.
+    pub refused: Vec<RefusedMinute>,
+    /// When its `till run` ended (the run revokes its keys at exit); `None` for a grant
+    /// not minted by `till run`, or not ended.
+    pub run_ended_at: Option<DateTime<Utc>>,
 }
 
 /// Which cap an alert is about.
@@ -148,6 +170,8 @@ pub enum AlertKind {
         rotated_at: DateTime<Utc>,
         used_at: DateTime<Utc>,
     },
+    /// A `till run` key used (and refused) after the run ended.
+    AfterRun { uses: u64, ended_at: DateTime<Utc> },
 }
 
 /// An alert to raise: about which grant, what was seen, and its ledger entry.
@@ -164,6 +188,12 @@ impl Alert {
     /// Whether "Raise cap…" fits (cap alerts); every alert offers Revoke and Open.
     pub fn offers_raise(&self) -> bool {
         matches!(self.kind, AlertKind::Cap { .. })
+    }
+
+    /// Whether "Revoke" fits: not for a key already revoked (a `till run` key used after
+    /// its run); that alert offers Open, where the key's refusals and parent key are.
+    pub fn offers_revoke(&self) -> bool {
+        !matches!(self.kind, AlertKind::AfterRun { .. })
     }
 
     /// Whether the grant has stopped (100 % of a cap): the notification is critical.
@@ -188,6 +218,7 @@ impl Alert {
             AlertKind::SpendBurst { .. } => format!("{who} is spending unusually fast"),
             AlertKind::RefusedBurst { .. } => format!("{who} keeps getting refused"),
             AlertKind::AfterRotation { .. } => format!("{who} is used after a key rotation"),
+            AlertKind::AfterRun { .. } => format!("{who} was used after its till run ended"),
         }
     }
 
@@ -227,11 +258,16 @@ impl Alert {
                 rotated_at.format("%Y-%m-%d %H:%M UTC"),
                 used_at.format("%Y-%m-%d %H:%M UTC")
             ),
+            AlertKind::AfterRun { uses, ended_at } => format!(
+                "Used {uses} time{} after its till run ended at {}. Each call was refused (the run revoked the key), but a process outlived its run and kept the key: find what still calls.",
+                if *uses == 1 { "" } else { "s" },
+                ended_at.format("%H:%M UTC")
+            ),
         }
     }
 }
 
-/// One announced alert: a grant, what (`cap:usd:80`, `burst`, `refused`,
+/// One announced alert: a grant, what (`cap:usd:80@500000`, `burst`, `refused`,
 /// `rotated:<time>`), and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertMark {
@@ -270,6 +306,37 @@ impl AlertLedger {
         self.marks.retain(|m| ids.contains(&m.grant_id.as_str()));
     }
 
+    /// A grant's caps changed: its cap alerts start over, except for the stages the new
+    /// caps are already past (the person raising them knows; the next one is news).
+    pub fn caps_changed(
+        &mut self,
+        grant_id: &str,
+        caps: &Caps,
+        used: &UsageTotals,
+        settings: &AlertSettings,
+        now: DateTime<Utc>,
+    ) {
+        self.marks
+            .retain(|m| !(m.grant_id == grant_id && m.what.starts_with("cap:")));
+        let warn = settings.warn_percent.clamp(1, 99);
+        for (cap, used, limit) in cap_usage(caps, used) {
+            let past: &[u8] = if used >= limit {
+                &[warn, 100]
+            } else if u128::from(used) * 100 >= u128::from(limit) * u128::from(warn) {
+                &[warn]
+            } else {
+                &[]
+            };
+            for stage in past {
+                self.marks.push(AlertMark {
+                    grant_id: grant_id.to_owned(),
+                    what: cap_mark(cap, *stage, limit),
+                    at: now,
+                });
+            }
+        }
+    }
+
     fn last(&self, grant_id: &str, what: &str) -> Option<DateTime<Utc>> {
         self.marks
             .iter()
@@ -288,8 +355,9 @@ pub fn detect(
 ) -> Vec<Alert> {
     let mut alerts = Vec::new();
     for grant in grants {
-        // A revoked or expired grant cannot spend any more: nothing to warn about.
+        // A revoked or expired grant cannot spend any more: only its use after a run.
         if matches!(grant.state, GrantState::Revoked | GrantState::Expired) {
+            alerts.extend(after_run_alert(grant, ledger, now));
             continue;
         }
         alerts.extend(cap_alerts(grant, ledger, settings, now));
@@ -340,8 +408,10 @@ fn cap_alerts(
         } else {
             continue;
         };
-        let what = |stage: u8| format!("cap:{}:{stage}", cap.id());
-        if ledger.last(&grant.id, &what(reached)).is_some() {
+        if ledger
+            .last(&grant.id, &cap_mark(cap, reached, limit))
+            .is_some()
+        {
             continue;
         }
         // Crossing 100 % at once announces 100 only: `marks_for` records the warning too.
@@ -356,12 +426,19 @@ fn cap_alerts(
             },
             mark: AlertMark {
                 grant_id: grant.id.clone(),
-                what: what(reached),
+                what: cap_mark(cap, reached, limit),
                 at: now,
             },
         });
     }
     alerts
+}
+
+/// A cap alert's ledger entry, `cap:usd:80@500000`. The limit is part of it: raising a
+/// cap starts its stages afresh, and an alert computed just before a raise cannot
+/// silence the new cap's own.
+fn cap_mark(cap: CapKind, stage: u8, limit: u64) -> String {
+    format!("cap:{}:{stage}@{limit}", cap.id())
 }
 
 /// The ledger entries showing `alerts` adds: a 100 % alert also settles its warning.
@@ -371,11 +448,14 @@ pub fn marks_for(alerts: &[Alert], settings: &AlertSettings) -> Vec<AlertMark> {
     for alert in alerts {
         marks.push(alert.mark.clone());
         if let AlertKind::Cap {
-            cap, percent: 100, ..
+            cap,
+            percent: 100,
+            limit,
+            ..
         } = alert.kind
         {
             marks.push(AlertMark {
-                what: format!("cap:{}:{warn}", cap.id()),
+                what: cap_mark(cap, warn, limit),
                 ..alert.mark.clone()
             });
         }
@@ -456,11 +536,21 @@ fn refused_alert(
         return None;
     }
     let since = now - Duration::seconds(i64::from(settings.refused_window_seconds));
-    let refused = grant
+    let within = |at: DateTime<Utc>| at > since && at <= now;
+    // The provider's refusals are calls with an error status; the gateway's own are
+    // counted per minute, and a minute counts when its last refusal is in the window.
+    let upstream = grant
         .recent
         .iter()
-        .filter(|c| c.at > since && c.at <= now && c.status >= 400)
+        .filter(|c| within(c.at) && c.status >= 400)
         .count() as u64;
+    let gateway: u64 = grant
+        .refused
+        .iter()
+        .filter(|r| within(r.at))
+        .map(|r| r.count)
+        .sum();
+    let refused = upstream.saturating_add(gateway);
     (refused >= u64::from(settings.refused_burst)).then(|| Alert {
         grant_id: grant.id.clone(),
         label: grant.label.clone(),
@@ -468,6 +558,34 @@ fn refused_alert(
             refused,
             seconds: settings.refused_window_seconds,
         },
+        mark: AlertMark {
+            grant_id: grant.id.clone(),
+            what: WHAT.into(),
+            at: now,
+        },
+    })
+}
+
+/// A `till run` key refused as revoked after its run ended: said once per key. Every such
+/// call is a refusal (the run revoked the key at exit), so the count is of those. A
+/// refusal as revoked comes after the revocation by definition: one at the very instant
+/// (a coarse or pinned clock) counts too.
+fn after_run_alert(grant: &Watched, ledger: &AlertLedger, now: DateTime<Utc>) -> Option<Alert> {
+    const WHAT: &str = "after_run";
+    let ended_at = grant.run_ended_at?;
+    let uses: u64 = grant
+        .refused
+        .iter()
+        .filter(|r| r.code == REVOKED_CODE && r.at >= ended_at && r.at <= now)
+        .map(|r| r.count)
+        .sum();
+    if uses == 0 || ledger.last(&grant.id, WHAT).is_some() {
+        return None;
+    }
+    Some(Alert {
+        grant_id: grant.id.clone(),
+        label: grant.label.clone(),
+        kind: AlertKind::AfterRun { uses, ended_at },
         mark: AlertMark {
             grant_id: grant.id.clone(),
             what: WHAT.into(),
@@ -522,6 +640,8 @@ mod tests {
             last_used_at: None,
             parent_rotated_at: None,
             recent: Vec::new(),
+            refused: Vec::new(),
+            run_ended_at: None,
         }
     }
 
@@ -774,6 +894,119 @@ mod tests {
         .is_empty());
     }
 
+    fn refused_minute(at: DateTime<Utc>, code: &str, count: u64) -> RefusedMinute {
+        RefusedMinute {
+            at,
+            code: code.into(),
+            count,
+        }
+    }
+
+    #[test]
+    fn the_gateways_own_refusals_count_towards_a_refused_burst() {
+        let mut g = dollars(100_000_000, 0);
+        // Four refused by the provider, eight by the gateway's rate limit: twelve.
+        g.recent = (0..4)
+            .map(|i| Call {
+                at: t0() - Duration::seconds(i * 5),
+                micro_usd: 0,
+                status: 400,
+            })
+            .collect();
+        g.refused = vec![
+            refused_minute(t0() - Duration::seconds(70), "rate_limit_exceeded", 50),
+            refused_minute(t0() - Duration::seconds(2), "rate_limit_exceeded", 8),
+        ];
+        let alerts = detect(
+            std::slice::from_ref(&g),
+            &AlertLedger::default(),
+            &AlertSettings::default(),
+            t0(),
+        );
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(
+            alerts[0].kind,
+            AlertKind::RefusedBurst {
+                refused: 12,
+                seconds: 60
+            },
+            "the minute before the window is not counted"
+        );
+        g.refused.pop();
+        assert!(detect(
+            &[g],
+            &AlertLedger::default(),
+            &AlertSettings::default(),
+            t0()
+        )
+        .is_empty());
+    }
+
+    /// A `till run` key revoked when its run ended at `t0() - 10 min`.
+    fn ended_run() -> Watched {
+        let mut g = dollars(1_000_000, 20_000);
+        g.label = "till run: python".into();
+        g.state = GrantState::Revoked;
+        g.run_ended_at = Some(t0() - Duration::minutes(10));
+        g
+    }
+
+    #[test]
+    fn a_run_key_used_after_its_run_ended_is_one_alert_with_the_count_and_no_revoke() {
+        let mut g = ended_run();
+        let mut ledger = AlertLedger::default();
+        assert!(shown(&mut ledger, std::slice::from_ref(&g), t0()).is_empty());
+        g.refused = vec![
+            // At the very instant the run ended (a pinned clock): after it all the same.
+            refused_minute(t0() - Duration::minutes(10), REVOKED_CODE, 1),
+            refused_minute(t0() - Duration::minutes(2), REVOKED_CODE, 3),
+            refused_minute(t0() - Duration::minutes(1), REVOKED_CODE, 4),
+            // Not about the run's end: another refusal code.
+            refused_minute(t0() - Duration::minutes(1), "model_not_allowed", 9),
+        ];
+        let alerts = shown(&mut ledger, std::slice::from_ref(&g), t0());
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(
+            alerts[0].summary(true),
+            "Agent key 'till run: python' was used after its till run ended"
+        );
+        assert!(
+            alerts[0]
+                .body()
+                .starts_with("Used 8 times after its till run ended at 11:50 UTC."),
+            "{}",
+            alerts[0].body()
+        );
+        assert!(!alerts[0].offers_revoke() && !alerts[0].offers_raise());
+        // More calls later: still the one alert.
+        g.refused.push(refused_minute(
+            t0() + Duration::minutes(20),
+            REVOKED_CODE,
+            40,
+        ));
+        assert!(shown(&mut ledger, &[g], t0() + Duration::minutes(20)).is_empty());
+    }
+
+    #[test]
+    fn keys_not_from_a_run_or_refused_before_it_ended_raise_no_after_run_alert() {
+        let mut manual = ended_run();
+        manual.run_ended_at = None; // revoked by hand, not a run's key
+        manual.refused = vec![refused_minute(t0(), REVOKED_CODE, 5)];
+        let mut early = ended_run();
+        early.refused = vec![refused_minute(
+            t0() - Duration::minutes(11),
+            REVOKED_CODE,
+            5,
+        )];
+        assert!(detect(
+            &[manual, early],
+            &AlertLedger::default(),
+            &AlertSettings::default(),
+            t0()
+        )
+        .is_empty());
+    }
+
     #[test]
     fn use_after_the_parent_key_was_rotated_is_announced_once_per_rotation() {
         let mut g = dollars(100_000_000, 0);
@@ -805,6 +1038,65 @@ mod tests {
             t0()
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_raised_cap_warns_again_at_its_own_stages_but_not_for_what_is_past() {
+        let mut ledger = AlertLedger::default();
+        let settings = AlertSettings::default();
+        // $1 of $1: the full-cap alert, once.
+        assert_eq!(
+            percents(&shown(&mut ledger, &[dollars(1_000_000, 1_000_000)], t0())),
+            vec![100]
+        );
+        // Raised to $1.20: 83 % is already past the warning, so nothing is said now...
+        let raised = dollars(1_200_000, 1_000_000);
+        ledger.caps_changed("g_1", &raised.caps, &raised.used, &settings, t0());
+        assert!(shown(&mut ledger, &[raised], t0()).is_empty());
+        // ...until the new cap is reached.
+        let full = shown(&mut ledger, &[dollars(1_200_000, 1_200_000)], t0());
+        assert_eq!(percents(&full), vec![100]);
+        assert_eq!(
+            full[0].body().split(':').next(),
+            Some("$1.20 of $1.20 used")
+        );
+        // Raised to $3: both stages come again, each once.
+        ledger.caps_changed(
+            "g_1",
+            &dollars(3_000_000, 0).caps,
+            &dollars(0, 1_200_000).used,
+            &settings,
+            t0(),
+        );
+        let mut seen = Vec::new();
+        for used in [1_200_000, 2_500_000, 2_600_000, 3_000_000, 3_000_000] {
+            seen.extend(percents(&shown(
+                &mut ledger,
+                &[dollars(3_000_000, used)],
+                t0(),
+            )));
+        }
+        assert_eq!(seen, vec![80, 100]);
+    }
+
+    #[test]
+    fn an_alert_computed_for_the_old_cap_does_not_silence_the_new_one() {
+        let settings = AlertSettings::default();
+        let mut ledger = AlertLedger::default();
+        let stale = detect(&[dollars(1_000, 1_000)], &ledger, &settings, t0());
+        ledger.caps_changed(
+            "g_1",
+            &dollars(2_000, 0).caps,
+            &dollars(0, 1_000).used,
+            &settings,
+            t0(),
+        );
+        // The watcher records what it showed just after the raise.
+        ledger.record(marks_for(&stale, &settings));
+        assert_eq!(
+            percents(&detect(&[dollars(2_000, 2_000)], &ledger, &settings, t0())),
+            vec![100]
+        );
     }
 
     #[test]

@@ -191,6 +191,10 @@ impl GrantState {
     }
 }
 
+/// Who minted a grant `till run` makes (`created_by` starts with it): the run revokes it
+/// at exit, so its use after that is an anomaly (see `alerts`).
+pub const RUN_CREATOR: &str = "till run";
+
 /// A grant as the gateway sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {

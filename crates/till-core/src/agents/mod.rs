@@ -7,8 +7,10 @@
 //! kept as data, so a dollar cap is only accepted where Till knows the price.
 
 pub mod alerts;
+pub mod cap_change;
 pub mod grant;
 pub mod hosting;
+pub mod hourly;
 pub mod limits;
 pub mod menu;
 pub mod pricing;
@@ -16,7 +18,9 @@ pub mod snippets;
 pub mod token;
 pub mod usage;
 
-pub use grant::{validate_grant, Caps, EndpointFamily, Grant, GrantError, GrantState, Provider};
+pub use grant::{
+    validate_grant, Caps, EndpointFamily, Grant, GrantError, GrantState, Provider, RUN_CREATOR,
+};
 pub use pricing::{ModelPrice, PricingCatalog};
 pub use token::{Token, TokenError, TokenHash, TokenKey};
-pub use usage::{GrantEvent, Usage, UsageRecord, UsageTotals};
+pub use usage::{GrantEvent, RefusedCall, Usage, UsageRecord, UsageTotals};

@@ -56,6 +56,20 @@ pub struct UsageRecord {
     pub estimated: bool,
 }
 
+/// A request the gateway refused itself, after it knew the grant (revoked, expired or
+/// spent, a model or endpoint not allowed, over its rate). The ledger keeps these as
+/// counters per grant, minute and code, so a loop of refused calls cannot grow the vault
+/// faster than a few rows a minute. Never the request's body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedCall {
+    pub grant_id: String,
+    pub at: DateTime<Utc>,
+    /// The gateway's stable refusal code (`grant_revoked`, `insufficient_quota`…).
+    pub code: String,
+    /// The HTTP status the agent got.
+    pub status: u16,
+}
+
 /// A grant's life event, for the grant's state and the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]

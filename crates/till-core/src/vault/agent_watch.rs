@@ -3,7 +3,8 @@
 //!
 //! Its own handle (not more methods on [`super::Grants`]) because it serves a poller: a
 //! cheap signature first, so an idle Till reads almost nothing, then the grants, their
-//! parent keys' rotation dates and the last half hour of calls for [`alerts::detect`].
+//! parent keys' rotation dates and the last half hour of calls and of the gateway's own
+//! refusals for [`alerts::detect`].
 //! Parent keys are read from the store, not the inventory: this may be the gateway's
 //! connection, opened before a key was rotated by the window.
 
@@ -11,8 +12,9 @@ use chrono::{DateTime, Utc};
 
 use super::grants::{GrantView, Grants};
 use super::inventory::Inventory;
-use super::store::{Dates, RecordKind, Store};
+use super::store::{Action, Dates, RecordKind, Store};
 use crate::agents::alerts::{self, AlertLedger, AlertMark, AlertSettings, Watched};
+use crate::agents::RUN_CREATOR;
 use crate::error::TillError;
 use crate::model::KeyMeta;
 
@@ -47,7 +49,9 @@ impl AgentWatch<'_> {
             inventory: self.inventory,
         }
         .list()?;
-        let calls = self.store.calls_since(now - settings.lookback())?;
+        let since = now - settings.lookback();
+        let calls = self.store.calls_since(since)?;
+        let refusals = self.store.refusals_since(since)?;
         let mut watched = Vec::new();
         for grant in &grants {
             let parent: Option<KeyMeta> = self.store.get(RecordKind::Key, &grant.key_id)?;
@@ -65,6 +69,16 @@ impl AgentWatch<'_> {
                     .filter(|(id, _)| *id == grant.id)
                     .map(|(_, call)| *call)
                     .collect(),
+                refused: refusals
+                    .iter()
+                    .filter(|(id, _)| *id == grant.id)
+                    .map(|(_, refused)| refused.clone())
+                    .collect(),
+                run_ended_at: grant
+                    .created_by
+                    .starts_with(RUN_CREATOR)
+                    .then_some(grant.revoked_at)
+                    .flatten(),
             });
         }
         let alerts = alerts::detect(&watched, &self.ledger()?, settings, now);
@@ -72,11 +86,7 @@ impl AgentWatch<'_> {
     }
 
     fn ledger(&self) -> Result<AlertLedger, TillError> {
-        let marks: Vec<AlertMark> = self
-            .store
-            .get(RecordKind::AgentAlerts, LEDGER_ID)?
-            .unwrap_or_default();
-        Ok(AlertLedger::from_marks(marks))
+        read_ledger(self.store)
     }
 
     /// Records alerts as announced (sealed), forgetting grants that no longer exist.
@@ -94,13 +104,26 @@ impl AgentWatch<'_> {
         ledger.record(marks);
         ledger.retain_grants(&ids.iter().map(String::as_str).collect::<Vec<_>>());
         let action = self.store.begin()?;
-        let now: DateTime<Utc> = action.now;
-        let dates = Dates {
-            created_at: now,
-            updated_at: now,
-            next_due_at: None,
-        };
-        action.put(RecordKind::AgentAlerts, LEDGER_ID, &ledger, dates)?;
+        write_ledger(&action, &ledger)?;
         action.commit()
     }
+}
+
+/// The sealed alert ledger (empty before the first alert).
+pub(super) fn read_ledger(store: &Store) -> Result<AlertLedger, TillError> {
+    let marks: Vec<AlertMark> = store
+        .get(RecordKind::AgentAlerts, LEDGER_ID)?
+        .unwrap_or_default();
+    Ok(AlertLedger::from_marks(marks))
+}
+
+/// Writes the alert ledger within `action` (with the change that made it).
+pub(super) fn write_ledger(action: &Action<'_>, ledger: &AlertLedger) -> Result<(), TillError> {
+    let now: DateTime<Utc> = action.now;
+    let dates = Dates {
+        created_at: now,
+        updated_at: now,
+        next_due_at: None,
+    };
+    action.put(RecordKind::AgentAlerts, LEDGER_ID, ledger, dates)
 }

@@ -12,13 +12,17 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use super::agent_watch::{read_ledger, write_ledger};
 use super::inventory::Inventory;
 use super::store::audit::{AuditAction, AuditDetails};
 use super::store::{new_id, DailyUsage, GrantRow, RecordKind, Store};
 use super::values::open_value;
+use crate::agents::alerts::AlertSettings;
+use crate::agents::cap_change::{self, CapChange};
+use crate::agents::hourly::{self, HourUsage};
 use crate::agents::{
     validate_grant, Caps, EndpointFamily, Grant, GrantEvent, GrantState, PricingCatalog, Provider,
-    Token, TokenHash, TokenKey, UsageRecord, UsageTotals,
+    RefusedCall, Token, TokenHash, TokenKey, UsageRecord, UsageTotals,
 };
 use crate::error::TillError;
 use crate::model::{KeyMeta, KeyStatus};
@@ -32,7 +36,7 @@ struct Terms {
     models: Option<Vec<String>>,
     endpoints: BTreeSet<EndpointFamily>,
     caps: Caps,
-    /// Who minted it ("till agent mint", "till run: python", "the window").
+    /// Who minted it ("till agent mint", "till run", "the window").
     created_by: String,
 }
 
@@ -77,7 +81,11 @@ pub struct GrantView {
     pub expires_at: Option<DateTime<Utc>>,
     pub first_used_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When it was revoked (a `till run` key: when its run ended).
+    pub revoked_at: Option<DateTime<Utc>>,
     pub used: UsageTotals,
+    /// Requests the gateway refused itself (revoked, spent, not allowed, over its rate).
+    pub refused: u64,
 }
 
 impl GrantView {
@@ -149,7 +157,9 @@ impl Grants<'_> {
             expires_at: new.expires_at,
             first_used_at: None,
             last_used_at: None,
+            revoked_at: None,
             used: UsageTotals::default(),
+            refused: 0,
             terms: Terms {
                 label,
                 provider,
@@ -209,7 +219,9 @@ impl Grants<'_> {
             expires_at: row.expires_at,
             first_used_at: row.first_used_at,
             last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
             used: row.used,
+            refused: row.refused,
         }
     }
 
@@ -230,9 +242,73 @@ impl Grants<'_> {
         self.store
             .grant::<Terms>(id)?
             .map(|row| self.view(row, now))
-            .ok_or_else(|| TillError::InvalidInput {
-                what: format!("no agent key with id '{id}': `till agent list` shows them"),
-            })
+            .ok_or_else(|| no_grant(id))
+    }
+
+    /// Changes a live grant's caps (a person raising them after an alert). The terms are
+    /// resealed and audited with old → new; an exhausted grant the new caps give room is
+    /// active again, and its cap alerts start over at the new caps (see
+    /// [`crate::agents::alerts::AlertLedger::caps_changed`]). A cap may be lowered, but
+    /// not to what is already used; a revoked or expired grant cannot change. The
+    /// gateway reads the grant on every request: the next call meets the new caps.
+    pub fn set_caps(
+        &mut self,
+        id: &str,
+        change: CapChange,
+        alerts: &AlertSettings,
+    ) -> Result<GrantView, TillError> {
+        let now = self.store.now();
+        let Some(mut row) = self.store.grant::<Terms>(id)? else {
+            return Err(no_grant(id));
+        };
+        let state = effective_state(row.state, row.expires_at, now);
+        if matches!(state, GrantState::Revoked | GrantState::Expired) {
+            return Err(TillError::InvalidInput {
+                what: format!(
+                    "agent key {id} is {}: its caps can no longer change; mint a new agent key",
+                    state.as_str()
+                ),
+            });
+        }
+        let old = row.terms.caps.clone();
+        let caps = change.apply(&old);
+        if caps == old && state == GrantState::Active {
+            return Ok(self.view(row, now));
+        }
+        row.terms.caps = caps;
+        validate_grant(&to_grant(&row, now), PricingCatalog::builtin(), now).map_err(|e| {
+            TillError::InvalidInput {
+                what: e.to_string(),
+            }
+        })?;
+        if let Some(why) = cap_change::no_room(&row.terms.caps, &row.used) {
+            return Err(TillError::InvalidInput {
+                what: format!("agent key {id} {why}"),
+            });
+        }
+        let mut ledger = read_ledger(self.store)?;
+        ledger.caps_changed(id, &row.terms.caps, &row.used, alerts, now);
+        let parent = self.inventory.by_id(&row.parent_id).cloned();
+        let detail = Some(format!(
+            "agent key {id} '{}' {}",
+            row.terms.label,
+            cap_change::describe(&old, &row.terms.caps)
+        ));
+        let action = self.store.begin()?;
+        if !action.set_grant_terms(id, &row.terms)? {
+            return Err(TillError::InvalidInput {
+                what: format!(
+                    "agent key {id} was revoked or expired meanwhile: mint a new agent key"
+                ),
+            });
+        }
+        write_ledger(&action, &ledger)?;
+        action.audit(match &parent {
+            Some(meta) => AuditDetails::key(AuditAction::AgentCaps, meta, detail),
+            None => AuditDetails::vault(AuditAction::AgentCaps, detail),
+        })?;
+        action.commit()?;
+        self.get(id)
     }
 
     /// Revokes a grant: its token is refused from the next request on.
@@ -315,6 +391,11 @@ impl Grants<'_> {
         self.store.append_usage(record)
     }
 
+    /// Counts a request the gateway refused itself (per grant, minute and code).
+    pub fn record_refusal(&mut self, refused: &RefusedCall) -> Result<(), TillError> {
+        self.store.append_refusal(refused)
+    }
+
     /// Records a grant's life event (first use, a cap reached, expiry), audited once.
     pub fn mark(&mut self, id: &str, event: GrantEvent) -> Result<(), TillError> {
         let grant = self.get(id)?;
@@ -331,6 +412,9 @@ impl Grants<'_> {
                 }
                 action.commit()
             }
+            // A gateway settles against the caps it admitted the request under: if they
+            // were raised meanwhile and leave room, the grant goes on.
+            GrantEvent::Exhausted { .. } if grant.cap_reached().is_none() => Ok(()),
             GrantEvent::Exhausted { .. } => self.change_state(
                 &grant,
                 GrantState::Exhausted,
@@ -354,6 +438,14 @@ impl Grants<'_> {
         self.store.usage(id, limit)
     }
 
+    /// One grant's last 24 hours, hour by hour (UTC), the quiet hours as zeros.
+    pub fn hourly(&self, id: &str) -> Result<Vec<HourUsage>, TillError> {
+        self.get(id)?;
+        let now = self.store.now();
+        let rows = self.store.hourly_usage(id, hourly::first_hour(now))?;
+        Ok(hourly::last_day(now, &rows))
+    }
+
     /// Spend per grant per day over the last `days` days (UTC).
     pub fn daily(&self, days: u32) -> Result<Vec<DailyUsage>, TillError> {
         let since = (self.store.now() - chrono::Duration::days(i64::from(days))).date_naive();
@@ -375,6 +467,12 @@ pub(super) fn agent_facts(store: &Store) -> Result<Vec<AgentKeyFacts>, TillError
             capped: row.terms.caps.micro_usd.is_some() || row.terms.caps.calls.is_some(),
         })
         .collect())
+}
+
+fn no_grant(id: &str) -> TillError {
+    TillError::InvalidInput {
+        what: format!("no agent key with id '{id}': `till agent list` shows them"),
+    }
 }
 
 /// The gateway provider of a key, or why the key cannot back an agent key.

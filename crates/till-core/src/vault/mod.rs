@@ -38,6 +38,7 @@ use crate::reminders::{DueItem, ReminderSettings};
 use crate::settings::Settings;
 use crate::status::VAULT_FILE_NAME;
 
+pub use crate::agents::cap_change::CapChange;
 pub use agent_watch::{AgentLook, AgentWatch};
 pub use copy::{Copies, CopyPlan, CopyRequest, Purpose};
 pub use fingerprints::{Fingerprinter, KeyRef};

@@ -2,15 +2,18 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AgentCall } from "./bindings/AgentCall";
 import type { AgentKey } from "./bindings/AgentKey";
+import type { AgentRoute } from "./bindings/AgentRoute";
 import type { AgentsOverview } from "./bindings/AgentsOverview";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { AuditReview } from "./bindings/AuditReview";
+import type { CapsInput } from "./bindings/CapsInput";
 import type { Copied } from "./bindings/Copied";
 import type { CopyPlan } from "./bindings/CopyPlan";
 import type { CopyRequest } from "./bindings/CopyRequest";
 import type { Compliance } from "./bindings/Compliance";
 import type { DueItem } from "./bindings/DueItem";
+import type { HourUsage } from "./bindings/HourUsage";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { KeyChanges } from "./bindings/KeyChanges";
 import type { KeyInput } from "./bindings/KeyInput";
@@ -116,6 +119,9 @@ export const removePurpose = (name: string) => call<void>("remove_purpose", { na
 export const quickItems = (query: string) => call<QuickItem[]>("quick_items", { query });
 export const hideQuickWindow = () => call<void>("hide_quick_window");
 export const openTill = () => call<void>("open_till");
+/** Opens the window's Agents mint form on the key a quick-search item names. */
+export const newAgentKeyFor = (request: CopyRequest) =>
+  call<void>("new_agent_key_for", { request });
 /** Emitted to the quick window each time it is shown. */
 export const QUICK_OPENED_EVENT = "till://quick-opened";
 
@@ -149,12 +155,17 @@ export const copyAgentToken = (id: string) => call<number>("copy_agent_token", {
 /** Drops the token Rust kept for the Copy button (the panel closed). */
 export const forgetAgentToken = () => call<void>("forget_agent_token");
 export const revokeAgentKey = (id: string) => call<AgentKey>("revoke_agent_key", { id });
+/** New caps for an agent key (absent: no cap); an exhausted key given room goes on. */
+export const setAgentCaps = (id: string, input: CapsInput) =>
+  call<AgentKey>("set_agent_caps", { id, input });
 export const stopAllAgents = () => call<number>("stop_all_agents");
 export const agentUsageLog = (id: string) => call<AgentCall[]>("agent_usage_log", { id });
+/** One agent key's last 24 hours, hour by hour (UTC). */
+export const agentHourly = (id: string) => call<HourUsage[]>("agent_hourly", { id });
 export const agentUsageCsv = (id: string) => call<string>("agent_usage_csv", { id });
 export const agentModels = (key: string) => call<string[]>("agent_models", { key });
-/** An agent key's id to show (`""`: the list), if a tray click or notification asked. */
-export const takeAgentRoute = () => call<string | null>("take_agent_route");
+/** Where the Agents view should go, if the tray, a notification or quick search asked. */
+export const takeAgentRoute = () => call<AgentRoute | null>("take_agent_route");
 /** Emitted when agent keys or their spend changed (the list reloads). */
 export const AGENTS_EVENT = "till://agents";
 /** Emitted when the tray or a notification wants the Agents view (`takeAgentRoute`). */

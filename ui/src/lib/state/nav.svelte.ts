@@ -1,5 +1,6 @@
 // Where the main window is: the view in the sidebar, a key to open (from a notification,
 // the due list or a lesson), and what the Keys view should start with (add, import).
+import type { AgentRoute } from "../ipc/bindings/AgentRoute";
 import type { KeyPanel } from "../ipc/bindings/KeyPanel";
 import type { ViewId } from "../views";
 
@@ -12,11 +13,9 @@ export const nav = $state<{
   /** Bumped after anything that may change what is due, so the sidebar counts again. */
   changes: number;
   shortcutsOpen: boolean;
-  /** The agent key the tray or a notification asked for ("" for the list); the Agents
-   * view picks it up and clears it. */
-  agentRoute: string | null;
-  /** Open the Agents view on its mint form (a lesson's closing button). */
-  agentMint: boolean;
+  /** Where the tray, a notification, quick search or a lesson asked the Agents view to
+   * go; the Agents view picks it up and clears it. */
+  agentRoute: AgentRoute | null;
   /** Open the Leaks view ready to scan a folder (a lesson's closing button). */
   leaksScan: boolean;
 }>({
@@ -25,7 +24,6 @@ export const nav = $state<{
   changes: 0,
   shortcutsOpen: false,
   agentRoute: null,
-  agentMint: false,
   leaksScan: false,
 });
 
@@ -71,7 +69,7 @@ export function lessonAction(action: string): void {
       nav.view = "leaks";
       break;
     case "mint_agent_key":
-      nav.agentMint = true;
+      nav.agentRoute = { to: "mint", key: null, label: null };
       nav.view = "agents";
       break;
     default:

@@ -50,6 +50,8 @@ pub enum AuditAction {
     /// A step of the leaked-key runbook: started from a finding, a step done, the
     /// incident recorded.
     Leak,
+    /// An agent key's caps changed (old and new in the detail).
+    AgentCaps,
 }
 
 impl AuditAction {
@@ -77,6 +79,7 @@ impl AuditAction {
             Self::AgentCapReached => "agent_cap_reached",
             Self::AgentExpired => "agent_expired",
             Self::Leak => "leak",
+            Self::AgentCaps => "agent_caps",
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The store's agent tables: grants (sealed terms beside plaintext state and spend) and
-//! the usage ledger (numbers only).
+//! The store's agent tables: grants (sealed terms beside plaintext state and spend), the
+//! usage ledger (numbers only) and the gateway's own refusals (counters per minute).
 //!
 //! Kept apart from the `records` table because the gateway reads and writes these on
 //! every request: a grant is found by the keyed hash of its token with one indexed read,
@@ -15,7 +15,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{db_error, record_aad, Action, RecordKind, Store};
-use crate::agents::{EndpointFamily, GrantState, Provider, TokenKey, UsageRecord, UsageTotals};
+use crate::agents::alerts::RefusedMinute;
+use crate::agents::hourly::HourUsage;
+use crate::agents::{
+    EndpointFamily, GrantState, Provider, RefusedCall, TokenKey, UsageRecord, UsageTotals,
+};
 use crate::crypto::envelope;
 use crate::error::TillError;
 
@@ -29,7 +33,11 @@ pub(crate) struct GrantRow<T> {
     pub expires_at: Option<DateTime<Utc>>,
     pub first_used_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When it was revoked (by a person, or by `till run` at its end).
+    pub revoked_at: Option<DateTime<Utc>>,
     pub used: UsageTotals,
+    /// Requests the gateway refused itself.
+    pub refused: u64,
     pub terms: T,
 }
 
@@ -66,8 +74,12 @@ fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// How long the gateway's refusals are kept per minute (the charts show 14 days; the
+/// grant's total in `grants.refused` stays).
+pub const REFUSAL_DAYS: i64 = 31;
+
 const GRANT_COLUMNS: &str = "id, parent_id, state, created_at, expires_at, first_used_at, \
-     last_used_at, calls, input_tokens, output_tokens, micro_usd, sealed";
+     last_used_at, calls, input_tokens, output_tokens, micro_usd, sealed, revoked_at, refused";
 
 /// A row as read, before its terms are opened.
 type RawGrant = (GrantRow<()>, String, Vec<u8>);
@@ -85,12 +97,14 @@ fn raw_grant(row: &Row<'_>) -> rusqlite::Result<RawGrant> {
             expires_at: time(row.get(4)?),
             first_used_at: time(row.get(5)?),
             last_used_at: time(row.get(6)?),
+            revoked_at: time(row.get(12)?),
             used: UsageTotals {
                 calls: count(row, 7)?,
                 input_tokens: count(row, 8)?,
                 output_tokens: count(row, 9)?,
                 micro_usd: count(row, 10)?,
             },
+            refused: count(row, 13)?,
             terms: (),
         },
         state,
@@ -125,7 +139,9 @@ impl Store {
             expires_at: row.expires_at,
             first_used_at: row.first_used_at,
             last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
             used: row.used,
+            refused: row.refused,
             terms,
         })
     }
@@ -228,6 +244,91 @@ impl Store {
             .pragma_update(None, "synchronous", "FULL")
             .map_err(db)?;
         result
+    }
+
+    /// Counts one request the gateway refused itself: one upsert of its minute's counter,
+    /// one update of the grant's total, and the grant's counters older than
+    /// [`REFUSAL_DAYS`] dropped (an indexed range), in one transaction
+    /// (`synchronous=NORMAL`, as for usage). So a grant refused forever holds at most
+    /// `REFUSAL_DAYS` days of minutes per reason.
+    pub fn append_refusal(&mut self, refused: &RefusedCall) -> Result<(), TillError> {
+        let path = self.path.clone();
+        let db = |e| db_error(&path, e);
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        let result = (|| {
+            let tx = self.conn.transaction().map_err(db)?;
+            tx.execute(
+                "INSERT INTO refusals (grant_id, minute, day, code, status, count, last_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
+                 ON CONFLICT (grant_id, minute, code)
+                 DO UPDATE SET count = count + 1, last_at = MAX(last_at, excluded.last_at)",
+                params![
+                    refused.grant_id,
+                    refused.at.format("%Y-%m-%dT%H:%M").to_string(),
+                    refused.at.date_naive().to_string(),
+                    refused.code,
+                    refused.status,
+                    refused.at.to_rfc3339(),
+                ],
+            )
+            .map_err(db)?;
+            tx.execute(
+                "UPDATE grants SET refused = refused + 1 WHERE id = ?1",
+                [&refused.grant_id],
+            )
+            .map_err(db)?;
+            let oldest = refused.at - chrono::Duration::days(REFUSAL_DAYS);
+            tx.execute(
+                "DELETE FROM refusals WHERE grant_id = ?1 AND minute < ?2",
+                params![
+                    refused.grant_id,
+                    oldest.format("%Y-%m-%dT%H:%M").to_string()
+                ],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
+        })();
+        self.conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        result
+    }
+
+    /// The gateway's refusals whose minute's last one is after `since`, per grant, for
+    /// the alert detector.
+    pub fn refusals_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, RefusedMinute)>, TillError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT grant_id, last_at, code, count FROM refusals
+                 WHERE day >= ?2 AND last_at > ?1",
+            )
+            .map_err(|e| db_error(&self.path, e))?;
+        let rows = statement
+            .query_map(
+                params![since.to_rfc3339(), since.date_naive().to_string()],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        count(row, 3)?,
+                    ))
+                },
+            )
+            .map_err(|e| db_error(&self.path, e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (grant_id, at, code, count) = row.map_err(|e| db_error(&self.path, e))?;
+            let Some(at) = time(Some(at)) else { continue };
+            out.push((grant_id, RefusedMinute { at, code, count }));
+        }
+        Ok(out)
     }
 
     /// The ledger of one grant (or all), newest first, at most `limit` rows.
@@ -338,17 +439,75 @@ impl Store {
     }
 
     /// A cheap fingerprint of the agent tables: it changes whenever a request is recorded
-    /// or a grant is minted or changes state (by any process), so a poller can skip work.
+    /// or refused, or a grant is minted or changes state (by any process), so a poller
+    /// can skip work.
     pub fn agents_signature(&self) -> Result<String, TillError> {
         self.conn
             .query_row(
                 "SELECT (SELECT COALESCE(MAX(seq), 0) FROM usage) || '|' ||
                         (SELECT COUNT(*) FROM grants) || '|' ||
+                        (SELECT COALESCE(SUM(refused), 0) FROM grants) || '|' ||
                         (SELECT COALESCE(group_concat(state, ','), '') FROM grants)",
                 [],
                 |row| row.get::<_, String>(0),
             )
             .map_err(|e| db_error(&self.path, e))
+    }
+
+    /// One grant's sums per hour since `since` (an hour's start): its requests, then the
+    /// gateway's refusals, as separate rows (the caller adds them up per hour).
+    pub fn hourly_usage(
+        &self,
+        grant_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<HourUsage>, TillError> {
+        // `at` and `minute` are UTC text: their first 13 characters name the hour.
+        let since_text = since.to_rfc3339();
+        let day = since.date_naive().to_string();
+        let queries = [
+            "SELECT substr(at, 1, 13), COUNT(*), SUM(status >= 400),
+                    SUM(input_tokens + output_tokens), SUM(micro_usd)
+             FROM usage WHERE day >= ?3 AND grant_id = ?1 AND at >= ?2
+             GROUP BY substr(at, 1, 13)",
+            "SELECT substr(minute, 1, 13), 0, SUM(count), 0, 0
+             FROM refusals WHERE day >= ?3 AND grant_id = ?1 AND last_at >= ?2
+             GROUP BY substr(minute, 1, 13)",
+        ];
+        let mut out = Vec::new();
+        for sql in queries {
+            let mut statement = self
+                .conn
+                .prepare(sql)
+                .map_err(|e| db_error(&self.path, e))?;
+            let rows = statement
+                .query_map(params![grant_id, since_text, day], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        [
+                            count(row, 1)?,
+                            count(row, 2)?,
+                            count(row, 3)?,
+                            count(row, 4)?,
+                        ],
+                    ))
+                })
+                .map_err(|e| db_error(&self.path, e))?;
+            for row in rows {
+                let (hour, [calls, refused, tokens, micro_usd]) =
+                    row.map_err(|e| db_error(&self.path, e))?;
+                let Some(hour) = time(Some(format!("{hour}:00:00Z"))) else {
+                    continue;
+                };
+                out.push(HourUsage {
+                    hour,
+                    calls,
+                    refused,
+                    tokens,
+                    micro_usd,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Spend per grant per day since `since` (inclusive), oldest first.
@@ -385,27 +544,81 @@ impl Store {
                 .map_err(|_| self.corrupt(format!("usage row with day '{day}'")))?;
             out.push(usage);
         }
+        drop(statement);
+        self.add_daily_refusals(since, &mut out)?;
         Ok(out)
+    }
+
+    /// Adds the gateway's own refusals to the per-day numbers (a day with refusals only
+    /// gets its own entry), keeping the order by day and grant.
+    fn add_daily_refusals(
+        &self,
+        since: NaiveDate,
+        days: &mut Vec<DailyUsage>,
+    ) -> Result<(), TillError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT day, grant_id, SUM(count) FROM refusals WHERE day >= ?1
+                 GROUP BY day, grant_id",
+            )
+            .map_err(|e| db_error(&self.path, e))?;
+        let rows = statement
+            .query_map([since.to_string()], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    count(row, 2)?,
+                ))
+            })
+            .map_err(|e| db_error(&self.path, e))?;
+        for row in rows {
+            let (day, grant_id, refused) = row.map_err(|e| db_error(&self.path, e))?;
+            let day: NaiveDate = day
+                .parse()
+                .map_err(|_| self.corrupt(format!("refusal row with day '{day}'")))?;
+            match days
+                .iter_mut()
+                .find(|d| d.day == day && d.grant_id == grant_id)
+            {
+                Some(entry) => entry.refused += refused,
+                None => days.push(DailyUsage {
+                    day,
+                    grant_id,
+                    calls: 0,
+                    refused,
+                    input_tokens: 0,
+                    output_tokens: 0,
+                    micro_usd: 0,
+                }),
+            }
+        }
+        days.sort_by(|a, b| (a.day, &a.grant_id).cmp(&(b.day, &b.grant_id)));
+        Ok(())
     }
 }
 
 impl Action<'_> {
+    fn seal_terms<T: Serialize>(&self, id: &str, terms: &T) -> Result<Vec<u8>, TillError> {
+        let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(terms).map_err(|e| {
+            TillError::Internal {
+                what: e.to_string(),
+            }
+        })?);
+        Ok(envelope::seal(
+            &self.keys().seal,
+            &record_aad(RecordKind::Grant, id),
+            &plaintext,
+        ))
+    }
+
     /// Writes a new grant: its token's keyed hash, parent, dates, and sealed terms.
     pub fn insert_grant<T: Serialize>(
         &self,
         row: &GrantRow<T>,
         token_hash: &[u8; 32],
     ) -> Result<(), TillError> {
-        let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(&row.terms).map_err(|e| {
-            TillError::Internal {
-                what: e.to_string(),
-            }
-        })?);
-        let sealed = envelope::seal(
-            &self.keys().seal,
-            &record_aad(RecordKind::Grant, &row.id),
-            &plaintext,
-        );
+        let sealed = self.seal_terms(&row.id, &row.terms)?;
         self.execute(
             "INSERT INTO grants (id, token_hash, parent_id, state, created_at, expires_at, sealed)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -422,7 +635,20 @@ impl Action<'_> {
         .map(drop)
     }
 
+    /// Reseals a live grant's terms (new caps) and makes it active: an exhausted grant
+    /// given room goes on. Returns false when the grant was revoked or expired meanwhile.
+    pub fn set_grant_terms<T: Serialize>(&self, id: &str, terms: &T) -> Result<bool, TillError> {
+        let sealed = self.seal_terms(id, terms)?;
+        self.execute(
+            "UPDATE grants SET sealed = ?2, state = 'active'
+             WHERE id = ?1 AND state IN ('active', 'exhausted')",
+            params![id, sealed],
+        )
+        .map(|changed| changed > 0)
+    }
+
     /// Moves a grant to `state`; returns whether it changed (only an active grant moves).
+    /// A revocation is dated.
     pub fn set_grant_state(&self, id: &str, state: GrantState) -> Result<bool, TillError> {
         // An exhausted grant can still be revoked (a person stopping it for good: its
         // next request is then refused as unauthorized, not as over its cap).
@@ -431,9 +657,13 @@ impl Action<'_> {
         } else {
             "state = 'active'"
         };
+        let revoked_at = (state == GrantState::Revoked).then(|| self.now.to_rfc3339());
         self.execute(
-            &format!("UPDATE grants SET state = ?2 WHERE id = ?1 AND {from}"),
-            params![id, GrantState::as_str(state)],
+            &format!(
+                "UPDATE grants SET state = ?2, revoked_at = COALESCE(?3, revoked_at)
+                 WHERE id = ?1 AND {from}"
+            ),
+            params![id, GrantState::as_str(state), revoked_at],
         )
         .map(|changed| changed > 0)
     }

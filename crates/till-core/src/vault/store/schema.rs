@@ -78,6 +78,26 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX usage_by_grant ON usage (grant_id, seq);
     CREATE INDEX usage_by_day ON usage (day, grant_id);
     ",
+    // 3: the gateway's own refusals (revoked, expired, spent, not allowed, over the rate),
+    // as counters per grant, minute and code: an agent retrying in a loop adds a row a
+    // minute, not a row a call. `grants.refused` sums them (the watcher's signature reads
+    // it) and `grants.revoked_at` is when a grant was revoked (a `till run` key: when
+    // its run ended).
+    "
+    ALTER TABLE grants ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE grants ADD COLUMN revoked_at TEXT;
+    CREATE TABLE refusals (
+        grant_id      TEXT NOT NULL,
+        minute        TEXT NOT NULL,         -- UTC, '2026-11-27T09:01'
+        day           TEXT NOT NULL,         -- UTC date, for per-day sums
+        code          TEXT NOT NULL,         -- the gateway's refusal code
+        status        INTEGER NOT NULL,
+        count         INTEGER NOT NULL,
+        last_at       TEXT NOT NULL,
+        PRIMARY KEY (grant_id, minute, code)
+    );
+    CREATE INDEX refusals_by_day ON refusals (day, grant_id);
+    ",
 ];
 
 /// The schema version this Till writes.

@@ -12,4 +12,8 @@ key: string, provider: string, models: Array<string> | null,
 /**
  * `active`, `revoked`, `expired` or `exhausted`.
  */
-state: string, created_by: string, created_at: string, expires_at: string | null, last_used_at: string | null, used: AgentNumbers, caps: AgentNumbers, rpm: number | null, };
+state: string, created_by: string, created_at: string, expires_at: string | null, last_used_at: string | null, used: AgentNumbers, caps: AgentNumbers, rpm: number | null, 
+/**
+ * Requests the gateway refused itself (revoked, spent, not allowed, over its rate).
+ */
+refused: number, };

@@ -3,4 +3,4 @@
 /**
  * What happened.
  */
-export type AuditAction = "create" | "reveal" | "copy" | "edit" | "delete" | "import" | "export" | "unlock" | "failed_unlock" | "lock" | "rotation" | "verify" | "audit" | "snooze" | "run" | "agent_mint" | "agent_revoke" | "agent_first_use" | "agent_cap_reached" | "agent_expired" | "leak";
+export type AuditAction = "create" | "reveal" | "copy" | "edit" | "delete" | "import" | "export" | "unlock" | "failed_unlock" | "lock" | "rotation" | "verify" | "audit" | "snooze" | "run" | "agent_mint" | "agent_revoke" | "agent_first_use" | "agent_cap_reached" | "agent_expired" | "leak" | "agent_caps";

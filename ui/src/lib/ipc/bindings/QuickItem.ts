@@ -2,6 +2,11 @@
 import type { QuickKind } from "./QuickKind";
 
 /**
- * One thing quick search can copy. Names and scopes only, never a value.
+ * One thing quick search can do. Names and scopes only, never a value.
  */
-export type QuickItem = { kind: QuickKind, name: string, provider: string, scopes: Array<string>, environment: string | null, pinned: boolean, };
+export type QuickItem = { kind: QuickKind, name: string, 
+/**
+ * What a front end shows: "GitHub reader", "For CI deploy", "New agent key for CI
+ * deploy".
+ */
+label: string, provider: string, scopes: Array<string>, environment: string | null, pinned: boolean, };
