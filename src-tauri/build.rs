@@ -51,6 +51,8 @@ const COMMANDS: &[&str] = &[
     "settings_page",
     "save_settings",
     "theme_choice",
+    "autostart_status",
+    "set_autostart",
     "agent_overview",
     "mint_agent_key",
     "copy_agent_token",

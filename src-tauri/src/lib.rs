@@ -93,6 +93,8 @@ pub fn run() -> Result<i32, StartupError> {
             commands::settings::settings_page,
             commands::settings::save_settings,
             commands::settings::theme_choice,
+            commands::autostart::autostart_status,
+            commands::autostart::set_autostart,
             commands::agents::agent_overview,
             commands::agents::mint_agent_key,
             commands::agents::copy_agent_token,
@@ -113,7 +115,9 @@ pub fn run() -> Result<i32, StartupError> {
             agents::start(app.handle().clone());
             quick::register_shortcut(app.handle());
             quick::prewarm(app.handle());
-            if std::env::args().any(|arg| arg == "--open") {
+            // At login (`--hidden`, see till_core::autostart) Till stays in the tray.
+            let hidden = std::env::args().any(|arg| arg == till_core::autostart::HIDDEN_FLAG);
+            if !hidden && std::env::args().any(|arg| arg == "--open") {
                 windows::show_main(app.handle());
             }
             Ok(())

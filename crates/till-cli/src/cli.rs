@@ -8,8 +8,8 @@ use till_core::TillError;
 
 use crate::context::Context;
 use crate::{
-    agent, backup, copy, gateway, import, init, keys, lessons, log, reminders, run, scan, status,
-    team,
+    agent, autostart, backup, copy, gateway, import, init, keys, lessons, log, reminders, run,
+    scan, status, team,
 };
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
@@ -131,6 +131,11 @@ enum Command {
         #[command(subcommand)]
         action: agent::AgentAction,
     },
+    /// Start Till's desktop app in the tray at login: enable, disable, status.
+    Autostart {
+        #[command(subcommand)]
+        action: autostart::AutostartAction,
+    },
     /// Run the agent gateway in the foreground (127.0.0.1 only; SIGTERM stops it).
     Gateway {
         /// The port (default: `[gateway] port` in settings.toml, 8417; 0 picks a free one).
@@ -157,6 +162,10 @@ enum LogAction {
 
 /// Runs the parsed command; the exit code is 0 unless the command reports a finding.
 pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
+    if let Command::Autostart { action } = cli.command {
+        // Needs no vault, settings or clock: only where the desktop looks at login.
+        return autostart::run(action, cli.home.as_deref()).map(|()| ExitCode::SUCCESS);
+    }
     let context = Context::from_env(cli.home.as_deref(), cli.password_stdin)?;
     match cli.command {
         Command::Status { json } => status::print(&context, json).map(|()| ExitCode::SUCCESS),
@@ -192,5 +201,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Purpose { action } => copy::purpose(&context, action).map(|()| ExitCode::SUCCESS),
         Command::Agent { action } => agent::run(&context, action),
         Command::Gateway { port } => gateway::run(&context, port),
+        Command::Autostart { .. } => unreachable!("handled before the context"),
     }
 }

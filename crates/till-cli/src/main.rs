@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod agent;
+mod autostart;
 mod backup;
 mod cli;
 mod context;

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod agents;
+pub mod autostart;
 pub mod backup;
 pub mod catalog;
 pub mod clock;

@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod app;
+pub mod autostart;
 pub mod copying;
 pub mod quick;
 pub mod reminders;

@@ -6,6 +6,7 @@ import type { AgentsOverview } from "./bindings/AgentsOverview";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { AuditReview } from "./bindings/AuditReview";
+import type { AutostartStatus } from "./bindings/AutostartStatus";
 import type { Copied } from "./bindings/Copied";
 import type { CopyPlan } from "./bindings/CopyPlan";
 import type { CopyRequest } from "./bindings/CopyRequest";
@@ -137,6 +138,11 @@ export const settingsPage = () => call<SettingsPage>("settings_page");
 export const saveSettings = (form: SettingsForm) => call<SettingsPage>("save_settings", { form });
 /** The saved theme and the desktop's dark preference, for the calling window. */
 export const themeChoice = () => call<ThemeChoice>("theme_choice");
+/** Whether Till starts in the tray at login (core reads the desktop's autostart entry). */
+export const autostartStatus = () => call<AutostartStatus>("autostart_status");
+/** Writes or removes the login entry, pointing at the running app. */
+export const setAutostart = (enabled: boolean) =>
+  call<AutostartStatus>("set_autostart", { enabled });
 /** The gateway, every agent key and the charts' daily numbers. */
 export const agentOverview = () => call<AgentsOverview>("agent_overview");
 /** Mints an agent key; the token comes back once, for display only. */
