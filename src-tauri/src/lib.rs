@@ -17,6 +17,7 @@ mod notifications;
 mod quick;
 mod route;
 mod scheduler;
+mod session_lock;
 mod state;
 mod tray;
 mod windows;
@@ -112,6 +113,7 @@ pub fn run() -> Result<i32, StartupError> {
             lifecycle::start_idle_lock(app.handle().clone());
             lifecycle::start_session_socket(app.handle());
             scheduler::start(app.handle().clone());
+            session_lock::start(app.handle());
             agents::start(app.handle().clone());
             quick::register_shortcut(app.handle());
             quick::prewarm(app.handle());
