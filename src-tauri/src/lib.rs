@@ -16,6 +16,7 @@ mod logging;
 mod notifications;
 mod quick;
 mod route;
+mod saving;
 mod scheduler;
 mod session_lock;
 mod state;
@@ -42,6 +43,8 @@ pub fn run() -> Result<i32, StartupError> {
             windows::show_main(app);
         }))
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())
+        // Save dialogs, shown from Rust only: no window is granted the plugin's commands.
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .manage(agents::AgentsHost::default())
         .invoke_handler(tauri::generate_handler![
@@ -96,6 +99,11 @@ pub fn run() -> Result<i32, StartupError> {
             commands::settings::theme_choice,
             commands::autostart::autostart_status,
             commands::autostart::set_autostart,
+            commands::files::save_backup,
+            commands::files::save_metadata_csv,
+            commands::files::save_audit_log,
+            commands::files::save_team_report,
+            commands::files::save_agent_usage_csv,
             commands::agents::agent_overview,
             commands::agents::mint_agent_key,
             commands::agents::copy_agent_token,

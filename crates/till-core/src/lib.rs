@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod export;
 pub mod history;
 pub mod import;
 pub mod keyring;

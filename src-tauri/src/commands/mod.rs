@@ -6,6 +6,7 @@ pub mod agents;
 pub mod app;
 pub mod autostart;
 pub mod copying;
+pub mod files;
 pub mod quick;
 pub mod reminders;
 pub mod settings;
