@@ -69,7 +69,7 @@ pub async fn save_backup(window: WebviewWindow, password: String) -> CommandResu
 #[tauri::command]
 pub async fn save_metadata_csv(window: WebviewWindow) -> CommandResult<Option<String>> {
     let request = SaveRequest {
-        title: "Save the key list (no values) as CSV",
+        title: "Save the key list, without values, as CSV",
         file_name: "till-keys.csv",
         kind: ("CSV", "csv"),
     };
