@@ -13,6 +13,7 @@ mod context;
 mod copy;
 mod exit;
 mod gateway;
+mod generate;
 mod hook;
 mod import;
 mod init;

@@ -45,7 +45,7 @@ pub(super) fn write(entry: &Path, launch: &Launch) -> Result<(), TillError> {
          GenericName=API key manager\n\
          Comment=Till in the tray from login: keys sealed, narrow and rotated\n\
          Exec={exec}\n\
-         Icon=till\n\
+         Icon=till-desktop\n\
          Terminal=false\n\
          Categories=Utility;Security;\n\
          X-GNOME-Autostart-enabled=true\n"
