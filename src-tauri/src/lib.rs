@@ -8,6 +8,7 @@
 mod agents;
 mod browser;
 mod clipboard;
+mod clipboard_managers;
 mod commands;
 mod copying;
 mod error;
