@@ -39,6 +39,7 @@ pub fn after_copy(app: &AppHandle) {
             for manager in leaky_managers() {
                 let who = format!("{} {}", manager.name, manager.version);
                 if was_told(&told, &who) {
+                    tracing::info!(manager = %who, "clipboard manager keeps keys; already said");
                     continue;
                 }
                 tracing::warn!(manager = %who, "this clipboard manager keeps copied keys");
