@@ -41,7 +41,10 @@ pub fn run() -> Result<i32, StartupError> {
         // Must be first: a second launch hands over to the running Till and exits.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             // A login start (`--hidden`) finding Till already running leaves it be.
-            if argv.iter().any(|arg| arg == till_core::autostart::HIDDEN_FLAG) {
+            if argv
+                .iter()
+                .any(|arg| arg == till_core::autostart::HIDDEN_FLAG)
+            {
                 return;
             }
             tracing::info!("second launch: showing the running Till");

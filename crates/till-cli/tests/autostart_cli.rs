@@ -6,16 +6,23 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
+
+/// One test at a time: a binary being copied in one thread while another forks makes the
+/// copy unexecutable for a moment ("text file busy").
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// A `till` copied into a folder whose name needs quoting, with a stand-in desktop app
 /// beside it that records how it was started.
 struct Install {
     dir: tempfile::TempDir,
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl Install {
     fn new() -> Self {
         let install = Self {
+            _turn: ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner()),
             dir: tempfile::tempdir().unwrap(),
         };
         std::fs::create_dir_all(install.bin()).unwrap();
