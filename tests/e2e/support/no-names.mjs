@@ -67,7 +67,7 @@ export function walk(path, enter = () => true) {
 /** `{ file, name }` for every name found in any file under `paths`. */
 export function findNames(paths, names) {
   const hits = [];
-  for (const file of paths.flatMap(walk)) {
+  for (const file of paths.flatMap((path) => walk(path))) {
     let text;
     try {
       text = readFileSync(file).toString("latin1");
