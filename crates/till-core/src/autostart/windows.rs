@@ -30,7 +30,15 @@ fn reg(args: &[&str]) -> Result<std::process::Output, TillError> {
 pub(super) fn write(_entry: &Path, launch: &Launch) -> Result<(), TillError> {
     let command = format!("\"{}\" {HIDDEN_FLAG}", launch.app.display());
     let output = reg(&[
-        "add", RUN_KEY, "/v", VALUE, "/t", "REG_SZ", "/d", &command, "/f",
+        "add",
+        RUN_KEY,
+        "/v",
+        VALUE,
+        "/t",
+        "REG_SZ",
+        "/d",
+        command.as_str(),
+        "/f",
     ])?;
     if output.status.success() {
         Ok(())
