@@ -88,10 +88,17 @@ impl Autostart {
 
     /// Writes (or rewrites) the entry so that `launch` starts at login.
     pub fn enable(&self, launch: &Launch) -> Result<AutostartStatus, TillError> {
+        // Login starts in another directory: a relative path would point nowhere.
         if !launch.app.is_absolute() {
             return Err(TillError::RelativePath {
                 what: "the desktop app",
                 path: launch.app.clone(),
+            });
+        }
+        if let Some(home) = launch.till_home.as_ref().filter(|h| !h.is_absolute()) {
+            return Err(TillError::RelativePath {
+                what: "TILL_HOME",
+                path: home.clone(),
             });
         }
         platform::write(&self.entry, launch)?;
@@ -236,6 +243,12 @@ mod tests {
         };
         let error = autostart.enable(&relative).unwrap_err();
         assert_eq!(error.code(), crate::ErrorCode::BadEnvironment);
+        let relative_home = Launch {
+            app: dir.path().join("till-desktop"),
+            till_home: Some("vault".into()),
+        };
+        let error = autostart.enable(&relative_home).unwrap_err();
+        assert!(error.to_string().contains("TILL_HOME"), "{error}");
     }
 
     #[test]
