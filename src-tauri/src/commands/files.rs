@@ -25,7 +25,12 @@ async fn save_with_vault(
     request: SaveRequest,
     make: impl FnOnce(&AppHandle, &std::path::Path) -> Result<Vec<u8>, TillError> + Send + 'static,
 ) -> CommandResult<Option<String>> {
-    window.state::<AppState>().touch();
+    let state = window.state::<AppState>();
+    state.touch();
+    // Locked: say so before asking where to save a file that cannot be made.
+    if !state.is_unlocked() {
+        return Err(TillError::VaultLocked.into());
+    }
     blocking(move || {
         let app = window.app_handle().clone();
         saving::save(&NativeDialog(window), &request, |to| make(&app, to))
