@@ -9,7 +9,7 @@ BUILD_PACKAGES="libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev 
   libssl-dev build-essential file pkg-config"
 HEADLESS_PACKAGES="xvfb xauth dbus dbus-x11 x11-utils imagemagick"
 SESSION_PACKAGES="gnome-keyring libsecret-tools keyutils dunst libnotify-bin xclip
-  libglib2.0-bin python3-gi xdotool"
+  libglib2.0-bin python3-gi xdotool copyq"
 E2E_PACKAGES="webkit2gtk-driver"
 
 # Minimum Node.js for Vite 8.

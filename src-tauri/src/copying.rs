@@ -32,6 +32,7 @@ pub fn put_and_clear_later(
 ) -> Result<u32, IpcError> {
     let state = app.state::<AppState>();
     let generation = state.clipboard.put(value).map_err(IpcError::from)?;
+    crate::clipboard_managers::after_copy(app);
     let seconds = state.settings.clipboard.clear_after_seconds.clamp(1, 3600);
     let handle = app.clone();
     std::thread::spawn(move || {

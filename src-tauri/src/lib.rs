@@ -8,6 +8,7 @@
 mod agents;
 mod browser;
 mod clipboard;
+mod clipboard_managers;
 mod commands;
 mod copying;
 mod error;
@@ -17,7 +18,9 @@ mod logging;
 mod notifications;
 mod quick;
 mod route;
+mod saving;
 mod scheduler;
+mod session_lock;
 mod state;
 mod tray;
 mod windows;
@@ -37,11 +40,20 @@ pub fn run() -> Result<i32, StartupError> {
 
     let app = tauri::Builder::default()
         // Must be first: a second launch hands over to the running Till and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            // A login start (`--hidden`) finding Till already running leaves it be.
+            if argv
+                .iter()
+                .any(|arg| arg == till_core::autostart::HIDDEN_FLAG)
+            {
+                return;
+            }
             tracing::info!("second launch: showing the running Till");
             windows::show_main(app);
         }))
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())
+        // Save dialogs, shown from Rust only: no window is granted the plugin's commands.
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .manage(agents::AgentsHost::default())
         .manage(leaks::LeaksHost::default())
@@ -96,6 +108,13 @@ pub fn run() -> Result<i32, StartupError> {
             commands::settings::settings_page,
             commands::settings::save_settings,
             commands::settings::theme_choice,
+            commands::autostart::autostart_status,
+            commands::autostart::set_autostart,
+            commands::files::save_backup,
+            commands::files::save_metadata_csv,
+            commands::files::save_audit_log,
+            commands::files::save_team_report,
+            commands::files::save_agent_usage_csv,
             commands::agents::agent_overview,
             commands::agents::mint_agent_key,
             commands::agents::copy_agent_token,
@@ -126,11 +145,14 @@ pub fn run() -> Result<i32, StartupError> {
             lifecycle::start_idle_lock(app.handle().clone());
             lifecycle::start_session_socket(app.handle());
             scheduler::start(app.handle().clone());
+            session_lock::start(app.handle());
             agents::start(app.handle().clone());
             leaks::start(app.handle().clone());
             quick::register_shortcut(app.handle());
             quick::prewarm(app.handle());
-            if std::env::args().any(|arg| arg == "--open") {
+            // At login (`--hidden`, see till_core::autostart) Till stays in the tray.
+            let hidden = std::env::args().any(|arg| arg == till_core::autostart::HIDDEN_FLAG);
+            if !hidden && std::env::args().any(|arg| arg == "--open") {
                 windows::show_main(app.handle());
             }
             Ok(())

@@ -224,6 +224,17 @@ pub fn copied(copied: &Copied) {
     show(&mut notification, |_| {});
 }
 
+/// Says that a clipboard manager keeps copied keys, and how to stop it; whether it was
+/// shown (so it is remembered as said only then).
+pub fn clipboard_manager(name: &str, advice: &str) -> bool {
+    let mut notification = Notification::new();
+    notification
+        .summary(&format!("{name} keeps the keys Till copies"))
+        .body(advice)
+        .urgency(Urgency::Normal);
+    show(&mut notification, |_| {})
+}
+
 /// Says why a copy from the tray did not happen.
 pub fn copy_failed(message: &str) {
     let mut notification = Notification::new();

@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use till_core::backup;
-use till_core::crypto::kdf::params_for_new_vault;
+use till_core::export::{self, Destination};
 use till_core::password::check_new_password;
-use till_core::paths::create_private;
 use till_core::TillError;
 
 use crate::context::Context;
@@ -56,50 +55,8 @@ pub fn export(context: &Context, args: ExportArgs) -> Result<(), TillError> {
     let mut stdin = Stdin::read(context, !std::io::stdin().is_terminal())?;
     let mut vault = open_vault(context, &stdin)?;
     if args.metadata_csv {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let csv_error = |e: csv::Error| TillError::Internal {
-            what: e.to_string(),
-        };
-        writer
-            .write_record([
-                "name",
-                "provider",
-                "environment",
-                "owner",
-                "scopes",
-                "fingerprint",
-                "created_at",
-                "last_rotated_at",
-                "next_rotation_due",
-                "expires_at",
-                "status",
-            ])
-            .map_err(csv_error)?;
-        for key in vault.keys().iter().map(|k| vault.view(k)) {
-            let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
-                d.map(|d| d.to_rfc3339()).unwrap_or_default()
-            };
-            writer
-                .write_record([
-                    key.name.clone(),
-                    key.provider.clone(),
-                    key.environment.clone(),
-                    key.owner.clone().unwrap_or_default(),
-                    key.scopes.join(" "),
-                    key.fingerprint.clone(),
-                    key.created_at.to_rfc3339(),
-                    key.last_rotated_at.to_rfc3339(),
-                    key.next_rotation_due.to_rfc3339(),
-                    date(key.expires_at),
-                    key.status.to_string(),
-                ])
-                .map_err(csv_error)?;
-        }
-        let bytes = writer.into_inner().map_err(|e| TillError::Internal {
-            what: e.to_string(),
-        })?;
-        create_private(&args.out, &bytes)?;
-        vault.record_export(&format!("metadata CSV to {}", args.out.display()))?;
+        let bytes = export::metadata_csv(&mut vault, &args.out)?;
+        Destination::new_file(args.out.clone()).write(&bytes)?;
         eprintln!(
             "Wrote metadata of {} key(s), no values, to {}.",
             vault.keys().len(),
@@ -108,19 +65,12 @@ pub fn export(context: &Context, args: ExportArgs) -> Result<(), TillError> {
         return Ok(());
     }
     let password = backup_password(&mut stdin, true)?;
-    let keys = vault
-        .values()
-        .export_all(&format!("encrypted backup to {}", args.out.display()))?;
-    let bytes = backup::seal(
-        &keys,
-        &password,
-        params_for_new_vault(),
-        context.clock.now(),
-    )?;
-    create_private(&args.out, &bytes)?;
+    let (bytes, count) =
+        export::encrypted_backup(&mut vault, &password, context.clock.now(), &args.out)?;
+    Destination::new_file(args.out.clone()).write(&bytes)?;
     eprintln!(
         "Wrote an encrypted backup of {} key(s) to {}. Restore it with: till import {} --format till",
-        keys.len(),
+        count,
         args.out.display(),
         args.out.display()
     );

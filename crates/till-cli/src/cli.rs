@@ -8,8 +8,8 @@ use till_core::TillError;
 
 use crate::context::Context;
 use crate::{
-    agent, backup, copy, gateway, import, init, keys, lessons, log, reminders, run, scan, status,
-    team,
+    agent, autostart, backup, copy, gateway, generate, import, init, keys, lessons, log, reminders,
+    run, scan, status, team,
 };
 
 /// Till keeps your team's API keys sealed, narrow and rotated.
@@ -131,6 +131,19 @@ enum Command {
         #[command(subcommand)]
         action: agent::AgentAction,
     },
+    /// Start Till's desktop app in the tray at login: enable, disable, status.
+    Autostart {
+        #[command(subcommand)]
+        action: autostart::AutostartAction,
+    },
+    /// Print shell completions for `till` (bash, zsh or fish) to standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: generate::Shell,
+    },
+    /// Print the man page, till(1), as roff (the package installs it).
+    #[command(hide = true)]
+    Manpage,
     /// Run the agent gateway in the foreground (127.0.0.1 only; SIGTERM stops it).
     Gateway {
         /// The port (default: `[gateway] port` in settings.toml, 8417; 0 picks a free one).
@@ -157,6 +170,17 @@ enum LogAction {
 
 /// Runs the parsed command; the exit code is 0 unless the command reports a finding.
 pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
+    // These need no vault, settings or clock.
+    match cli.command {
+        Command::Autostart { action } => {
+            return autostart::run(action, cli.home.as_deref()).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            return generate::completions(shell).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Manpage => return generate::man_page().map(|()| ExitCode::SUCCESS),
+        _ => {}
+    }
     let context = Context::from_env(cli.home.as_deref(), cli.password_stdin)?;
     match cli.command {
         Command::Status { json } => status::print(&context, json).map(|()| ExitCode::SUCCESS),
@@ -192,5 +216,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, TillError> {
         Command::Purpose { action } => copy::purpose(&context, action).map(|()| ExitCode::SUCCESS),
         Command::Agent { action } => agent::run(&context, action),
         Command::Gateway { port } => gateway::run(&context, port),
+        Command::Autostart { .. } | Command::Completions { .. } | Command::Manpage => {
+            unreachable!("handled before the context")
+        }
     }
 }

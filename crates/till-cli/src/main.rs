@@ -6,12 +6,14 @@
 #![forbid(unsafe_code)]
 
 mod agent;
+mod autostart;
 mod backup;
 mod cli;
 mod context;
 mod copy;
 mod exit;
 mod gateway;
+mod generate;
 mod hook;
 mod import;
 mod init;

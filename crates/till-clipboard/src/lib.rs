@@ -8,6 +8,8 @@
 //! timeout with [`KeyClipboard::copy_and_serve`].
 #![forbid(unsafe_code)]
 
+pub mod managers;
+
 use std::time::Instant;
 
 use secrecy::{ExposeSecret, SecretString};

@@ -106,6 +106,9 @@ pub enum TillError {
     #[error("{what}")]
     InvalidInput { what: String },
 
+    #[error("Till's desktop app is not at {looked}: build it (`cargo build --release -p till-desktop`) or install Till's package")]
+    DesktopAppMissing { looked: String },
+
     #[error("the vault at {} is damaged or was tampered with ({detail}); it was not changed: restore it from a backup", path.display())]
     Corrupt { path: PathBuf, detail: String },
 
@@ -143,7 +146,7 @@ impl TillError {
                 ErrorCode::KeyringUnavailable
             }
             Self::VaultLocked => ErrorCode::Locked,
-            Self::KeyNotFound { .. } => ErrorCode::NotFound,
+            Self::KeyNotFound { .. } | Self::DesktopAppMissing { .. } => ErrorCode::NotFound,
             Self::DuplicateName { .. } => ErrorCode::Conflict,
             Self::InvalidInput { .. } => ErrorCode::InvalidInput,
             Self::Corrupt { .. } | Self::NewerVault { .. } => ErrorCode::Corrupt,

@@ -8,11 +8,13 @@
 #![forbid(unsafe_code)]
 
 pub mod agents;
+pub mod autostart;
 pub mod backup;
 pub mod catalog;
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod export;
 pub mod history;
 pub mod import;
 pub mod keyring;

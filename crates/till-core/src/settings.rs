@@ -45,6 +45,53 @@ pub struct Settings {
     pub appearance: AppearanceSettings,
     /// The leak scanner's watched folders and size limit (`[scan]`).
     pub scan: ScanSettings,
+    /// Locking with the desktop session (`[lock]`).
+    pub lock: LockSettings,
+}
+
+/// What the desktop session tells Till, as far as locking goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// The screen saver or screen lock came on (`ActiveChanged(true)`).
+    ScreenLocked,
+    /// logind asked the session to lock (`loginctl lock-session`, a lid close).
+    SessionLocked,
+    /// The computer is about to sleep or hibernate (`PrepareForSleep(true)`).
+    Sleeping,
+    /// The computer woke up (`PrepareForSleep(false)`).
+    Resumed,
+}
+
+/// The `[lock]` table: lock the vault (and clear a copied key) when the session says so.
+/// Both on by default: a password manager that stays open behind a locked screen or
+/// through a suspend surprises people.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LockSettings {
+    /// When the screen locks (screen saver `ActiveChanged`, logind's session `Lock`).
+    pub on_screen_lock: bool,
+    /// Before the computer sleeps (logind `PrepareForSleep`).
+    pub before_sleep: bool,
+}
+
+impl Default for LockSettings {
+    fn default() -> Self {
+        Self {
+            on_screen_lock: true,
+            before_sleep: true,
+        }
+    }
+}
+
+impl LockSettings {
+    /// Whether `event` locks the vault.
+    pub fn locks_on(&self, event: SessionEvent) -> bool {
+        match event {
+            SessionEvent::ScreenLocked | SessionEvent::SessionLocked => self.on_screen_lock,
+            SessionEvent::Sleeping => self.before_sleep,
+            SessionEvent::Resumed => false,
+        }
+    }
 }
 
 /// Light or dark, or whatever the desktop prefers.
@@ -144,6 +191,7 @@ impl Default for Settings {
             appearance: AppearanceSettings::default(),
             agents: AlertSettings::default(),
             scan: ScanSettings::default(),
+            lock: LockSettings::default(),
         }
     }
 }
@@ -219,6 +267,25 @@ mod tests {
             err.contains("line 2") && err.contains("22:00-08:00"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn locking_with_the_session_is_on_unless_turned_off() {
+        let (_root, paths) = paths_with(None);
+        let lock = Settings::load(&paths).unwrap().lock;
+        for event in [
+            SessionEvent::ScreenLocked,
+            SessionEvent::SessionLocked,
+            SessionEvent::Sleeping,
+        ] {
+            assert!(lock.locks_on(event), "{event:?}");
+        }
+        assert!(!lock.locks_on(SessionEvent::Resumed));
+        let (_root, paths) = paths_with(Some("[lock]\non_screen_lock = false\n"));
+        let lock = Settings::load(&paths).unwrap().lock;
+        assert!(!lock.locks_on(SessionEvent::ScreenLocked));
+        assert!(!lock.locks_on(SessionEvent::SessionLocked));
+        assert!(lock.locks_on(SessionEvent::Sleeping));
     }
 
     #[test]

@@ -27,7 +27,7 @@ const CHART_DAYS: u32 = 14;
 /// Requests the detail's log shows.
 const LOG_ROWS: usize = 500;
 /// The most requests a CSV export holds.
-const CSV_ROWS: usize = 100_000;
+pub(crate) const CSV_ROWS: usize = 100_000;
 
 /// One agent key as the window lists it.
 #[derive(Debug, Clone, Serialize, TS)]

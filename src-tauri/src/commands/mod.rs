@@ -4,7 +4,9 @@
 
 pub mod agents;
 pub mod app;
+pub mod autostart;
 pub mod copying;
+pub mod files;
 pub mod leaks;
 pub mod quick;
 pub mod reminders;

@@ -117,6 +117,6 @@ pub fn save_onboarding(state: State<'_, AppState>, onboarding: Onboarding) -> Co
 
 /// Where relative paths in an adopted team file start: the window has no file to start
 /// from (its text was pasted or picked), so the home folder.
-fn team_base() -> std::path::PathBuf {
+pub(crate) fn team_base() -> std::path::PathBuf {
     std::env::var_os("HOME").map_or_else(|| ".".into(), Into::into)
 }

@@ -41,6 +41,10 @@ pub struct SettingsForm {
     /// No notifications between these local times, e.g. `22:00-08:00`; `None`: none.
     pub quiet_hours: Option<String>,
     pub theme: Theme,
+    /// Lock the vault when the screen locks (`[lock] on_screen_lock`); applies at once.
+    pub lock_on_screen_lock: bool,
+    /// Lock the vault before the computer sleeps (`[lock] before_sleep`); applies at once.
+    pub lock_before_sleep: bool,
 }
 
 /// The Settings page: the form, where it is kept, and whether a restart is pending.
@@ -71,6 +75,8 @@ impl SettingsForm {
                 .quiet_hours
                 .map(|q| format!("{}-{}", q.start.format("%H:%M"), q.end.format("%H:%M"))),
             theme: settings.appearance.theme,
+            lock_on_screen_lock: settings.lock.on_screen_lock,
+            lock_before_sleep: settings.lock.before_sleep,
         }
     }
 
@@ -128,7 +134,10 @@ impl SettingsPage {
         let settings = Settings::load(paths)?;
         let form = SettingsForm::from_settings(&settings);
         let mut started = SettingsForm::from_settings(running);
-        started.theme = form.theme; // the theme applies at once
+        // These apply at once: the theme, and locking (read when the session signals).
+        started.theme = form.theme;
+        started.lock_on_screen_lock = form.lock_on_screen_lock;
+        started.lock_before_sleep = form.lock_before_sleep;
         Ok(Self {
             restart_needed: started != form,
             form,
@@ -212,6 +221,14 @@ fn apply(path: &std::path::Path, text: &str, form: &SettingsForm) -> Result<Stri
             form.theme.as_str().into(),
         );
     }
+    if form.lock_on_screen_lock != current.lock_on_screen_lock {
+        let on = form.lock_on_screen_lock;
+        set(table(root, "lock"), "on_screen_lock", on.into());
+    }
+    if form.lock_before_sleep != current.lock_before_sleep {
+        let on = form.lock_before_sleep;
+        set(table(root, "lock"), "before_sleep", on.into());
+    }
     Ok(doc.to_string())
 }
 
@@ -278,6 +295,7 @@ mod tests {
         changed.clipboard_clear_seconds = 45;
         changed.quiet_hours = Some(" 22:00-07:00 ".into());
         changed.theme = Theme::Dark;
+        changed.lock_on_screen_lock = false;
         let saved = save(&paths, changed).unwrap();
 
         let text = std::fs::read_to_string(settings_path(&paths)).unwrap();
@@ -294,6 +312,8 @@ mod tests {
         assert_eq!(saved.auto_lock_minutes, 10);
         assert_eq!(saved.clipboard.clear_after_seconds, 45);
         assert_eq!(saved.appearance.theme, Theme::Dark);
+        assert!(text.contains("[lock]\non_screen_lock = false\n"), "{text}");
+        assert!(!saved.lock.on_screen_lock && saved.lock.before_sleep);
         assert_eq!(
             saved.reminders.environments["prod"].audit_every_days,
             Some(30)
@@ -363,6 +383,7 @@ mod tests {
         assert!(!page.restart_needed);
         let mut changed = page.form.clone();
         changed.theme = Theme::Light;
+        changed.lock_before_sleep = false;
         save(&paths, changed.clone()).unwrap();
         assert!(
             !SettingsPage::load(&paths, &running, None)

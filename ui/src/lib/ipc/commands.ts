@@ -8,6 +8,7 @@ import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { AuditReview } from "./bindings/AuditReview";
 import type { CapsInput } from "./bindings/CapsInput";
+import type { AutostartStatus } from "./bindings/AutostartStatus";
 import type { Copied } from "./bindings/Copied";
 import type { CopyPlan } from "./bindings/CopyPlan";
 import type { CopyRequest } from "./bindings/CopyRequest";
@@ -146,6 +147,25 @@ export const settingsPage = () => call<SettingsPage>("settings_page");
 export const saveSettings = (form: SettingsForm) => call<SettingsPage>("save_settings", { form });
 /** The saved theme and the desktop's dark preference, for the calling window. */
 export const themeChoice = () => call<ThemeChoice>("theme_choice");
+/** Whether Till starts in the tray at login (core reads the desktop's autostart entry). */
+export const autostartStatus = () => call<AutostartStatus>("autostart_status");
+/** Writes or removes the login entry, pointing at the running app. */
+export const setAutostart = (enabled: boolean) =>
+  call<AutostartStatus>("set_autostart", { enabled });
+// Saving files: Rust shows the save dialog and writes the file (0600); the window never
+// names a path. Each resolves to the path written, or null when the user cancelled.
+/** An encrypted backup of every key, sealed with a new backup password. */
+export const saveBackup = (password: string) => call<string | null>("save_backup", { password });
+/** The key list without values, as CSV. */
+export const saveMetadataCsv = () => call<string | null>("save_metadata_csv");
+/** The audit log, as JSON. */
+export const saveAuditLog = () => call<string | null>("save_audit_log");
+/** The team compliance report, as Markdown. */
+export const saveTeamReport = (builtin: boolean) =>
+  call<string | null>("save_team_report", { builtin });
+/** An agent key's request log, as CSV. */
+export const saveAgentUsageCsv = (id: string) =>
+  call<string | null>("save_agent_usage_csv", { id });
 /** The gateway, every agent key and the charts' daily numbers. */
 export const agentOverview = () => call<AgentsOverview>("agent_overview");
 /** Mints an agent key; the token comes back once, for display only. */

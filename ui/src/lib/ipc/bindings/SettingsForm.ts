@@ -29,4 +29,12 @@ lead_days: number | null,
 /**
  * No notifications between these local times, e.g. `22:00-08:00`; `None`: none.
  */
-quiet_hours: string | null, theme: Theme, };
+quiet_hours: string | null, theme: Theme, 
+/**
+ * Lock the vault when the screen locks (`[lock] on_screen_lock`); applies at once.
+ */
+lock_on_screen_lock: boolean, 
+/**
+ * Lock the vault before the computer sleeps (`[lock] before_sleep`); applies at once.
+ */
+lock_before_sleep: boolean, };
