@@ -331,6 +331,26 @@ async fn forward(
     req: Request<Incoming>,
 ) -> Result<Response<GatewayBody>, GatewayError> {
     let (parts, body) = req.into_parts();
+    let (route, grant, key) = match admit(shared, &parts) {
+        Ok(admitted) => admitted,
+        Err(refusal) => {
+            drain(body, &parts.headers, shared.config.max_body_bytes).await;
+            return Err(refusal);
+        }
+    };
+    let grant_id = grant.id.clone();
+    let answer = forward_granted(shared, parts, body, route, grant, key).await;
+    if let Err(refusal) = &answer {
+        record_refusal(shared, &grant_id, refusal);
+    }
+    answer
+}
+
+/// Who is asking and where to: a local caller, a known route, a known agent key.
+fn admit(
+    shared: &Shared,
+    parts: &http::request::Parts,
+) -> Result<(Route, Grant, secrecy::SecretString), GatewayError> {
     check_local(&parts.headers)?;
     let route = routes::resolve(&parts.method, parts.uri.path(), parts.uri.query())?;
     let token = token_from(&parts.headers)?;
@@ -348,12 +368,19 @@ async fn forward(
             )
         })?
         .ok_or_else(unknown_key)?;
-    let grant_id = grant.id.clone();
-    let answer = forward_granted(shared, parts, body, route, grant, key).await;
-    if let Err(refusal) = &answer {
-        record_refusal(shared, &grant_id, refusal);
+    Ok((route, grant, key))
+}
+
+/// Reads and drops the body of a request refused before its body was needed, so the
+/// client's keep-alive connection stays usable: a server that answers without reading
+/// the body must close the connection, and a client that already pooled it fails its
+/// next request with "server disconnected". A body over the limit is left unread (the
+/// connection then closes, as it must).
+async fn drain(body: Incoming, headers: &HeaderMap, limit: usize) {
+    let declared = header_str(headers, header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_none_or(|n| n <= limit as u64) {
+        let _ = Limited::new(body, limit).collect().await;
     }
-    answer
 }
 
 /// Records a refusal of a known grant in its ledger (the alerts count them). An
@@ -383,7 +410,10 @@ async fn forward_granted(
     grant: Grant,
     key: secrecy::SecretString,
 ) -> Result<Response<GatewayBody>, GatewayError> {
-    check_grant(shared, &grant, &route)?;
+    if let Err(refusal) = check_grant(shared, &grant, &route) {
+        drain(body, &parts.headers, shared.config.max_body_bytes).await;
+        return Err(refusal);
+    }
 
     let body = if parts.method == Method::GET {
         Bytes::new()

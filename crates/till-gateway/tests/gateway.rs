@@ -592,6 +592,85 @@ async fn revoke_during_a_stream_refuses_the_next_request() {
     h.gw.shutdown().await;
 }
 
+/// Clients pool keep-alive connections: a refusal must leave the connection usable (or
+/// say it closes it), or the client's next request on it fails with "server
+/// disconnected" (the official SDKs with retries off surface that as a connection error).
+#[tokio::test]
+async fn a_refused_request_leaves_its_keep_alive_connection_usable() {
+    let h = Harness::start().await;
+    let revoked = h.mint(grant("gone", Provider::OpenAi, &[F::Chat]));
+    let live = h.mint(grant("live", Provider::OpenAi, &[F::Chat]));
+    h.store.revoke("gone");
+    let body = chat("gpt-4o-mini", 10, false).to_string();
+    // The head first and the body a moment later, as a client on a busy machine sends
+    // them: the refusal is decided before the body has arrived.
+    let request = |token: &str| {
+        format!(
+            "POST /openai/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+    };
+    let mut s = tokio::net::TcpStream::connect(h.gw.addr()).await.unwrap();
+    for (token, status) in [
+        (revoked.as_str(), "401"),
+        ("till_sk_unknown", "401"),
+        (live.as_str(), "200"),
+    ] {
+        s.write_all(request(token).as_bytes()).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        s.write_all(body.as_bytes()).await.unwrap();
+        let head = read_head(&mut s).await;
+        assert!(head.starts_with(&format!("HTTP/1.1 {status}")), "{head}");
+        assert!(
+            !head.to_ascii_lowercase().contains("connection: close"),
+            "{head}"
+        );
+        read_body_of(&mut s, &head).await;
+    }
+    assert_eq!(h.fake.state.count(), 1);
+    h.gw.shutdown().await;
+}
+
+/// Reads a response's body after `head`: Content-Length bytes, or chunks to the last.
+async fn read_body_of(s: &mut tokio::net::TcpStream, head: &str) {
+    let lower = head.to_ascii_lowercase();
+    let length = lower
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .map(|v| v.trim().parse::<usize>().unwrap());
+    if let Some(length) = length {
+        let mut rest = vec![0u8; length];
+        s.read_exact(&mut rest).await.unwrap();
+        return;
+    }
+    assert!(lower.contains("transfer-encoding: chunked"), "{head}");
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !seen.ends_with(b"\r\n0\r\n\r\n") && seen != b"0\r\n\r\n" {
+        assert_eq!(s.read(&mut byte).await.unwrap(), 1, "closed mid-body");
+        seen.push(byte[0]);
+    }
+}
+
+/// Reads a response's head (through the blank line) byte by byte, so the body stays.
+async fn read_head(s: &mut tokio::net::TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut byte))
+            .await
+            .expect("an answer within 10 s")
+            .unwrap();
+        assert!(
+            n == 1,
+            "the gateway closed the connection: {}",
+            String::from_utf8_lossy(&head)
+        );
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
 #[tokio::test]
 async fn expiry_between_two_requests() {
     let h = Harness::start().await;
