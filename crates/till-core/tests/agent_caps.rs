@@ -117,12 +117,14 @@ fn an_exhausted_key_given_a_higher_cap_is_active_again_and_audited() {
     let mut vault = vault(&root);
     let (id, token) = mint_with_token(&mut vault, 5);
     spend(&mut vault, &id, 5);
+    let under = vault.grants().get(&id).unwrap().caps;
     vault
         .grants()
         .mark(
             &id,
             GrantEvent::Exhausted {
                 at: "2026-11-27T09:00:00Z".parse().unwrap(),
+                under,
             },
         )
         .unwrap();
@@ -269,6 +271,7 @@ fn a_cap_reached_under_the_old_caps_does_not_stop_a_key_raised_meanwhile() {
     let root = tempfile::tempdir().unwrap();
     let mut vault = vault(&root);
     let id = mint(&mut vault, 2);
+    let old = vault.grants().get(&id).unwrap().caps;
     spend(&mut vault, &id, 1);
     // Raised while a request was in flight under the old cap of 2...
     vault
@@ -280,14 +283,35 @@ fn a_cap_reached_under_the_old_caps_does_not_stop_a_key_raised_meanwhile() {
     let at = "2026-11-27T09:00:00Z".parse().unwrap();
     vault
         .grants()
-        .mark(&id, GrantEvent::Exhausted { at })
+        .mark(&id, GrantEvent::Exhausted { at, under: old })
         .unwrap();
     assert_eq!(vault.grants().get(&id).unwrap().state, GrantState::Active);
     // Under the new caps it is reported when they are used up.
     spend(&mut vault, &id, 3);
+    let under = vault.grants().get(&id).unwrap().caps;
     vault
         .grants()
-        .mark(&id, GrantEvent::Exhausted { at })
+        .mark(&id, GrantEvent::Exhausted { at, under })
+        .unwrap();
+    assert_eq!(
+        vault.grants().get(&id).unwrap().state,
+        GrantState::Exhausted
+    );
+}
+
+#[test]
+fn exhaustion_reported_under_the_current_caps_stops_the_key_before_the_ledger_catches_up() {
+    // Five calls admitted at once: the gateway's budget is used up when the fifth
+    // settles, while the others may still be on their way into the ledger.
+    let root = tempfile::tempdir().unwrap();
+    let mut vault = vault(&root);
+    let id = mint(&mut vault, 5);
+    spend(&mut vault, &id, 2);
+    let under = vault.grants().get(&id).unwrap().caps;
+    let at = "2026-11-27T09:00:00Z".parse().unwrap();
+    vault
+        .grants()
+        .mark(&id, GrantEvent::Exhausted { at, under })
         .unwrap();
     assert_eq!(
         vault.grants().get(&id).unwrap().state,

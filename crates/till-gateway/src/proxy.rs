@@ -809,7 +809,10 @@ impl Settlement {
             note(
                 &self.shared,
                 &self.grant_id,
-                GrantEvent::Exhausted { at: record.at },
+                GrantEvent::Exhausted {
+                    at: record.at,
+                    under: self.caps.clone(),
+                },
             );
         }
     }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::grant::{EndpointFamily, Provider};
+use super::grant::{Caps, EndpointFamily, Provider};
 
 /// Tokens one request used.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,12 +71,21 @@ pub struct RefusedCall {
 }
 
 /// A grant's life event, for the grant's state and the audit log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum GrantEvent {
-    FirstUse { at: DateTime<Utc> },
-    Exhausted { at: DateTime<Utc> },
-    Expired { at: DateTime<Utc> },
+    FirstUse {
+        at: DateTime<Utc>,
+    },
+    /// A cap is used up under the caps `under` (the grant's caps when the gateway
+    /// admitted the request that used it up).
+    Exhausted {
+        at: DateTime<Utc>,
+        under: Caps,
+    },
+    Expired {
+        at: DateTime<Utc>,
+    },
 }
 
 /// The request log as CSV (time, model, endpoint, tokens, cost, status, latency): what

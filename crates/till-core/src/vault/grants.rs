@@ -413,8 +413,10 @@ impl Grants<'_> {
                 action.commit()
             }
             // A gateway settles against the caps it admitted the request under: if they
-            // were raised meanwhile and leave room, the grant goes on.
-            GrantEvent::Exhausted { .. } if grant.cap_reached().is_none() => Ok(()),
+            // were changed meanwhile, the grant goes on (the gateway notes the new caps
+            // when they in turn are used up). The ledger is not asked: other requests
+            // settling at the same moment may not be in it yet.
+            GrantEvent::Exhausted { under, .. } if under != grant.caps => Ok(()),
             GrantEvent::Exhausted { .. } => self.change_state(
                 &grant,
                 GrantState::Exhausted,
