@@ -1,10 +1,17 @@
-// Till's footprint benchmark: cold start to tray ready, memory (PSS of the app and all
-// its processes) with the window open and after closing it to the tray, and time to
-// reopen, against a Tauri hello-world built the same way in the same run.
+// Till's footprint benchmark, with default settings, against a Tauri hello-world built the
+// same way in the same run: memory (PSS of the app and every process it started) in the
+// tray, with the window open and after closing it; how fast quick search and the window
+// appear; and, with `creep`, whether memory creeps over many open/close cycles.
 //
-// Run through scripts/bench (it builds both apps and starts the headless desktop).
-// Prints a table and writes artifacts/footprint.json. Figures, never assertions.
-import { spawn } from "node:child_process";
+// Run through scripts/bench (it builds the apps and starts the headless desktop).
+// Prints a table and writes artifacts/footprint.json (or footprint-creep.json). Figures,
+// never assertions.
+//
+//   TILL_BENCH_RUNS=5            runs of the footprint measure
+//   TILL_BENCH_MODE=creep        the creep run instead: TILL_BENCH_CYCLES (1000) window
+//                                open/close cycles and as many quick-search uses, stopped
+//                                after TILL_BENCH_CREEP_MINUTES (60) whatever the count
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,14 +22,21 @@ import {
   visibleWindows,
   waitForSettledPaint,
 } from "../e2e/support/desktop.mjs";
-import { clickTrayMenu, registeredTrayItems, trayProps } from "../e2e/support/tray.mjs";
+import { clickTrayMenu, registeredTrayItems, trayMenu, trayProps } from "../e2e/support/tray.mjs";
 import { sleep, waitFor } from "../e2e/support/wait.mjs";
 
 const TILL = process.env.TILL_BENCH_APP;
+const CLI = process.env.TILL_BENCH_CLI;
 const HELLO = process.env.TILL_BENCH_HELLO;
 const RUNS = Number(process.env.TILL_BENCH_RUNS ?? 5);
+const MODE = process.env.TILL_BENCH_MODE ?? "footprint";
+const CYCLES = Number(process.env.TILL_BENCH_CYCLES ?? 1000);
+const CREEP_MINUTES = Number(process.env.TILL_BENCH_CREEP_MINUTES ?? 60);
 const ARTIFACTS = process.env.TILL_ARTIFACTS ?? join(tmpdir(), "till-artifacts");
 const SETTLE_MS = 3_000; // let freed memory and exited helpers settle before measuring
+const QUICK_TITLE = "Till quick search";
+const SHORTCUT = "ctrl+shift+k";
+const PASSWORD = "bench bench bench bench 42";
 
 /** PSS in KiB of `pid` and every descendant. */
 function treePssKib(pid) {
@@ -60,10 +74,42 @@ function treePssKib(pid) {
   return total;
 }
 
-function freshEnv() {
+/** The web engine's helper processes Till has running now (web, network). */
+const webHelpers = (pid) =>
+  childProcesses(pid)
+    .filter((p) => p.name.startsWith("WebKit"))
+    .map((p) => p.name);
+
+/** A fresh home with a vault (opened by the test keyring at start) holding a few keys, so
+ *  quick search has something to list; default settings. */
+function freshHome() {
+  const home = mkdtempSync(join(tmpdir(), "till-bench-home-"));
+  const till = (args, input = "") =>
+    execFileSync(CLI, ["--password-stdin", ...args], {
+      env: { ...process.env, TILL_HOME: home, TILL_KDF: "floor" },
+      input: `${PASSWORD}\n${input}`,
+      stdio: ["pipe", "ignore", "inherit"],
+    });
+  till(["init"]);
+  const keys = [
+    ["Bench reader", "github", `github_pat_11${"R".repeat(80)}`, "github:contents:read"],
+    ["Bench admin", "github", `ghp_${"A".repeat(36)}`, "github:*:*"],
+    ["Bench models", "openai", `sk-proj-${"m".repeat(48)}`, "openai:models:read"],
+  ];
+  for (const [name, provider, value, scope] of keys) {
+    till(
+      ["add", name, "--provider", provider, "--env", "prod", "--value-stdin", "--scope", scope],
+      value,
+    );
+  }
+  till(["purpose", "set", "Bench CI", "--scope", "github:contents:read"]);
+  return home;
+}
+
+function freshEnv(home) {
   return {
     ...process.env,
-    TILL_HOME: mkdtempSync(join(tmpdir(), "till-bench-home-")),
+    TILL_HOME: home ?? mkdtempSync(join(tmpdir(), "till-bench-home-")),
     TMPDIR: mkdtempSync(join(tmpdir(), "till-bench-tmp-")),
   };
 }
@@ -74,8 +120,9 @@ async function stop(child) {
   await Promise.race([exited, sleep(5_000).then(() => child.kill("SIGKILL"))]);
 }
 
-async function measureTill() {
-  const env = freshEnv();
+/** Starts Till with default settings; resolves once the vault is open in the tray. */
+async function startTill() {
+  const env = freshEnv(freshHome());
   const before = new Set(registeredTrayItems());
   const started = performance.now();
   const child = spawn(TILL, [], { env, stdio: "ignore" });
@@ -86,17 +133,51 @@ async function measureTill() {
   );
   const trayReadyMs = performance.now() - started;
   const pid = trayProps(item).Pid;
-  await sleep(SETTLE_MS);
-  const trayOnlyKib = treePssKib(pid);
+  await waitFor(
+    "the vault to open (the Copy menu lists keys)",
+    () => (trayMenu(item).find((e) => e.label === "Copy key")?.children ?? []).length > 0,
+  );
+  return { child, item, pid, trayReadyMs };
+}
 
+/** Quick search on its shortcut: time to the window being mapped, and to a settled paint
+ *  (the latter polls screenshots, so it is an upper bound). Leaves it closed. */
+async function useQuickSearch({ timed = true } = {}) {
+  const pressed = performance.now();
+  execFileSync("xdotool", ["key", "--clearmodifiers", SHORTCUT]);
+  const [id] = await waitFor(
+    "quick search",
+    () => visibleWindows(QUICK_TITLE)[0] && visibleWindows(QUICK_TITLE),
+    {
+      intervalMs: 2,
+    },
+  );
+  const mappedMs = performance.now() - pressed;
+  let paintedMs = 0;
+  if (timed) {
+    await waitForSettledPaint(id);
+    paintedMs = performance.now() - pressed;
+  }
+  execFileSync("xdotool", ["type", "--delay", "10", "bench"]);
+  execFileSync("xdotool", ["key", "Escape"]);
+  await waitFor("quick search to close", () => visibleWindows(QUICK_TITLE).length === 0, {
+    intervalMs: 20,
+  });
+  return { mappedMs, paintedMs };
+}
+
+/** Opens the window from the tray; resolves when its page has painted (or mapped). */
+async function openWindow(item, { painted = true } = {}) {
   const opening = performance.now();
   clickTrayMenu(item, "Open Till");
-  const windowId = await waitFor("Till's window", () => visibleWindows("Till")[0]);
-  await waitForSettledPaint(windowId);
-  const openMs = performance.now() - opening;
-  await sleep(SETTLE_MS);
-  const windowOpenKib = treePssKib(pid);
+  const id = await waitFor("Till's window", () => visibleWindows("Till")[0], { intervalMs: 5 });
+  const mappedMs = performance.now() - opening;
+  if (painted) await waitForSettledPaint(id);
+  return { mappedMs, paintedMs: performance.now() - opening };
+}
 
+/** Closes the window with Ctrl+W and waits (bounded) for the web engine's helpers to go. */
+async function closeWindow(pid) {
   await waitFor(
     "the window to close",
     () => {
@@ -107,43 +188,76 @@ async function measureTill() {
     },
     { intervalMs: 700 },
   );
-  await waitFor("the web process to exit", () =>
-    childProcesses(pid).every((p) => !p.name.startsWith("WebKitWebProces")),
-  );
-  await sleep(SETTLE_MS);
-  const afterCloseKib = treePssKib(pid);
+  try {
+    await waitFor("the web engine's helpers to exit", () => webHelpers(pid).length === 0, {
+      timeoutMs: 8_000,
+    });
+  } catch {
+    /* some stay: the PSS figure says what they cost */
+  }
+}
 
-  const reopening = performance.now();
-  clickTrayMenu(item, "Open Till");
-  const reopenedId = await waitFor("the reopened window", () => visibleWindows("Till")[0]);
-  const reopenMappedMs = performance.now() - reopening;
-  await waitForSettledPaint(reopenedId);
-  const reopenPaintedMs = performance.now() - reopening;
-
+async function quit({ child, item, pid }) {
   clickTrayMenu(item, "Quit");
   await waitFor("Till to quit", () => !isRunning(pid));
   await stop(child);
+}
+
+async function measureTill() {
+  const till = await startTill();
+  const { item, pid } = till;
+  await sleep(SETTLE_MS);
+  const trayOnlyKib = treePssKib(pid);
+
+  const quickFirst = await useQuickSearch();
+  const quickAgain = await useQuickSearch();
+  await sleep(SETTLE_MS);
+  const afterQuickKib = treePssKib(pid);
+
+  const open = await openWindow(item);
+  await sleep(SETTLE_MS);
+  const windowOpenKib = treePssKib(pid);
+
+  await closeWindow(pid);
+  const helpersAfterClose = webHelpers(pid).join(" ") || "none";
+  await sleep(SETTLE_MS);
+  const afterCloseKib = treePssKib(pid);
+
+  const reopen = await openWindow(item);
+  await closeWindow(pid);
+  await quit(till);
   return {
-    trayReadyMs,
-    trayOnlyKib,
-    openMs,
-    windowOpenKib,
-    afterCloseKib,
-    reopenMappedMs,
-    reopenPaintedMs,
+    measures: {
+      trayReadyMs: till.trayReadyMs,
+      trayOnlyKib,
+      quickFirstMappedMs: quickFirst.mappedMs,
+      quickFirstPaintedMs: quickFirst.paintedMs,
+      quickAgainMappedMs: quickAgain.mappedMs,
+      afterQuickKib,
+      windowOpenKib,
+      afterCloseKib,
+      openMappedMs: open.mappedMs,
+      openMs: open.paintedMs,
+      reopenMappedMs: reopen.mappedMs,
+      reopenPaintedMs: reopen.paintedMs,
+    },
+    helpersAfterClose,
   };
 }
 
 async function measureHello() {
+  const started = performance.now();
   const child = spawn(HELLO, [], { env: freshEnv(), stdio: "ignore" });
   const windowId = await waitFor("the hello window", () => visibleWindows("Hello")[0], {
     timeoutMs: 30_000,
+    intervalMs: 5,
   });
   await waitForSettledPaint(windowId);
+  const startPaintedMs = performance.now() - started;
   await sleep(SETTLE_MS);
   const windowOpenKib = treePssKib(child.pid);
   await stop(child);
-  return { windowOpenKib };
+  return { windowOpenKib, startPaintedMs };
 }
 
 const median = (values) => {
@@ -156,31 +270,88 @@ function summarize(runs, key) {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
 
-const till = [];
-const hello = [];
-for (let run = 0; run < RUNS; run++) {
-  hello.push(await measureHello());
-  till.push(await measureTill());
-}
-
-const report = {
-  runs: RUNS,
-  till: Object.fromEntries(Object.keys(till[0]).map((k) => [k, summarize(till, k)])),
-  hello: { windowOpenKib: summarize(hello, "windowOpenKib") },
-};
-mkdirSync(ARTIFACTS, { recursive: true });
-writeFileSync(join(ARTIFACTS, "footprint.json"), JSON.stringify({ report, till, hello }, null, 2));
-
 const mib = (kib) => `${(kib / 1024).toFixed(1)} MiB`;
 const ms = (v) => `${Math.round(v)} ms`;
-const row = (label, s, fmt) =>
-  console.log(`${label.padEnd(40)} ${fmt(s.median).padStart(10)}  (${fmt(s.min)}–${fmt(s.max)})`);
-console.log(`\nfootprint, median of ${RUNS} runs (min–max)`);
-row("hello-world, window open (PSS)", report.hello.windowOpenKib, mib);
-row("Till, tray only at start (PSS)", report.till.trayOnlyKib, mib);
-row("Till, window open (PSS)", report.till.windowOpenKib, mib);
-row("Till, closed to tray (PSS)", report.till.afterCloseKib, mib);
-row("Till, cold start to tray ready", report.till.trayReadyMs, ms);
-row("Till, Open Till to painted page", report.till.openMs, ms);
-row("Till, reopen: window mapped", report.till.reopenMappedMs, ms);
-row("Till, reopen: page painted", report.till.reopenPaintedMs, ms);
+const row = (label, s, fmt, note = "") =>
+  console.log(
+    `${label.padEnd(44)} ${fmt(s.median).padStart(10)}  (${fmt(s.min)}–${fmt(s.max)})${note}`,
+  );
+
+async function footprint() {
+  const till = [];
+  const hello = [];
+  const helpers = [];
+  for (let run = 0; run < RUNS; run++) {
+    hello.push(await measureHello());
+    const measured = await measureTill();
+    till.push(measured.measures);
+    helpers.push(measured.helpersAfterClose);
+  }
+  const report = {
+    runs: RUNS,
+    till: Object.fromEntries(Object.keys(till[0]).map((k) => [k, summarize(till, k)])),
+    hello: Object.fromEntries(Object.keys(hello[0]).map((k) => [k, summarize(hello, k)])),
+    helpersAfterClose: helpers,
+  };
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(
+    join(ARTIFACTS, "footprint.json"),
+    JSON.stringify({ report, till, hello }, null, 2),
+  );
+
+  const base = report.hello.windowOpenKib.median;
+  const ratio = (s) => `  ${(s.median / base).toFixed(2)}× hello`;
+  const t = report.till;
+  console.log(`\nfootprint, default settings, median of ${RUNS} runs (min–max)`);
+  row("hello-world, window open (PSS)", report.hello.windowOpenKib, mib);
+  row("hello-world, start → painted", report.hello.startPaintedMs, ms);
+  row("Till, tray-resident (PSS)", t.trayOnlyKib, mib, ratio(t.trayOnlyKib));
+  row("Till, after quick search twice (PSS)", t.afterQuickKib, mib, ratio(t.afterQuickKib));
+  row("Till, window open (PSS)", t.windowOpenKib, mib, ratio(t.windowOpenKib));
+  row("Till, after open + close (PSS)", t.afterCloseKib, mib, ratio(t.afterCloseKib));
+  row("Till, cold start → tray ready", t.trayReadyMs, ms);
+  row("Till, quick search: shortcut → mapped", t.quickFirstMappedMs, ms);
+  row("Till, quick search: shortcut → painted (≤)", t.quickFirstPaintedMs, ms);
+  row("Till, quick search again → mapped", t.quickAgainMappedMs, ms);
+  row("Till, Open Till → window mapped", t.openMappedMs, ms);
+  row("Till, Open Till → page painted", t.openMs, ms);
+  row("Till, reopen → window mapped", t.reopenMappedMs, ms);
+  row("Till, reopen → page painted", t.reopenPaintedMs, ms);
+  console.log(`web engine helpers left after close: ${[...new Set(helpers)].join("; ")}`);
+  console.log("(painted = two identical screenshots 250 ms apart: up to ~250 ms late)");
+}
+
+/** Many window and quick-search cycles in one Till; idle PSS before and after. */
+async function creep() {
+  const till = await startTill();
+  await sleep(SETTLE_MS);
+  const firstIdleKib = treePssKib(till.pid);
+  const deadline = Date.now() + CREEP_MINUTES * 60_000;
+  const samples = [];
+  let cycles = 0;
+  while (cycles < CYCLES && Date.now() < deadline) {
+    await openWindow(till.item, { painted: false });
+    await closeWindow(till.pid);
+    await useQuickSearch({ timed: false });
+    cycles += 1;
+    if (cycles % 100 === 0) {
+      samples.push({ cycles, kib: treePssKib(till.pid) });
+      console.log(`${cycles} cycles: ${mib(samples.at(-1).kib)}`);
+    }
+  }
+  await sleep(SETTLE_MS);
+  const lastIdleKib = treePssKib(till.pid);
+  await quit(till);
+  const report = { cycles, firstIdleKib, lastIdleKib, samples, minutesAllowed: CREEP_MINUTES };
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, "footprint-creep.json"), JSON.stringify(report, null, 2));
+  const change = ((lastIdleKib / firstIdleKib - 1) * 100).toFixed(1);
+  console.log(
+    `\ncreep: ${cycles} window open/close cycles and ${cycles} quick-search uses` +
+      `${cycles < CYCLES ? ` (stopped at the ${CREEP_MINUTES}-minute bound)` : ""}\n` +
+      `tray-resident PSS ${mib(firstIdleKib)} first, ${mib(lastIdleKib)} after (${change} %)`,
+  );
+}
+
+if (MODE === "creep") await creep();
+else await footprint();
