@@ -1,7 +1,7 @@
 //! Commands of the quick-search window: what matches what was typed, and closing it.
 
 use tauri::{AppHandle, State};
-use till_core::shortlist::{self, QuickItem, QUICK_LIMIT};
+use till_core::shortlist::QuickItem;
 
 use crate::error::CommandResult;
 use crate::state::AppState;
@@ -11,15 +11,7 @@ use crate::{quick, windows};
 /// blank query). Names and scopes only; core builds and ranks the list.
 #[tauri::command]
 pub fn quick_items(state: State<'_, AppState>, query: String) -> CommandResult<Vec<QuickItem>> {
-    state.with_vault_read(|vault| {
-        let purposes = vault.copies().purposes()?;
-        Ok(shortlist::quick_search(
-            vault.keys(),
-            &purposes,
-            &query,
-            QUICK_LIMIT,
-        ))
-    })
+    quick::items(&state, &query)
 }
 
 /// Hides the quick window (Esc, or after a copy).

@@ -23,8 +23,8 @@ export async function launchTill({ now = "2026-11-27T09:00:00Z", extraEnv = {}, 
     ...process.env,
     TILL_HOME: home,
     TILL_NOW: now,
-    // WebKitWebDriver drives the first web view Till builds; a prewarmed quick-search
-    // window would be that one, so tests of the main window start without it.
+    // WebKitWebDriver drives the first web view Till builds; where quick search is a
+    // prewarmed web window (not on Linux) it would be that one, so tests start without it.
     TILL_QUICK_PREWARM: "0",
     TMPDIR: mkdtempSync(join(tmpdir(), "till-e2e-tmp-")),
     ...extraEnv,
