@@ -19,6 +19,8 @@ mod route;
 mod scheduler;
 mod state;
 mod tray;
+#[cfg(target_os = "linux")]
+mod webengine;
 mod windows;
 
 use tauri::{Manager, RunEvent};
@@ -27,6 +29,8 @@ pub use error::StartupError;
 
 /// Starts Till and blocks until the user quits; returns the exit code.
 pub fn run() -> Result<i32, StartupError> {
+    #[cfg(target_os = "linux")]
+    webengine::prepare_environment();
     let state = state::AppState::from_env()?;
     logging::init(&state.paths);
     if let Some(problem) = &state.settings_problem {

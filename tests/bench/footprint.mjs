@@ -12,16 +12,11 @@
 //                                open/close cycles and as many quick-search uses, stopped
 //                                after TILL_BENCH_CREEP_MINUTES (60) whatever the count
 import { execFileSync, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  childProcesses,
-  isRunning,
-  pressKeys,
-  visibleWindows,
-  waitForSettledPaint,
-} from "../e2e/support/desktop.mjs";
+import { childProcesses, isRunning, pressKeys, visibleWindows } from "../e2e/support/desktop.mjs";
 import { clickTrayMenu, registeredTrayItems, trayMenu, trayProps } from "../e2e/support/tray.mjs";
 import { sleep, waitFor } from "../e2e/support/wait.mjs";
 
@@ -37,6 +32,7 @@ const SETTLE_MS = 3_000; // let freed memory and exited helpers settle before me
 const QUICK_TITLE = "Till quick search";
 const SHORTCUT = "ctrl+shift+k";
 const PASSWORD = "bench bench bench bench 42";
+const PAINT_WATCH = new URL("./paint_watch.py", import.meta.url).pathname;
 
 /** PSS in KiB of `pid` and every descendant. */
 function treePssKib(pid) {
@@ -72,6 +68,26 @@ function treePssKib(pid) {
     }
   }
   return total;
+}
+
+/**
+ * Runs `trigger` and times the window titled `title` from it: mapped, first content, and
+ * painted (the first frame it then kept), in ms, read from the X server by paint_watch.py.
+ */
+async function timePaint(title, trigger) {
+  const watcher = spawn("/usr/bin/python3", [PAINT_WATCH, title], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: watcher.stdout })[Symbol.asyncIterator]();
+  const ready = await lines.next();
+  if (ready.value !== "ready") throw new Error("paint_watch.py did not start");
+  watcher.stdin.write("go\n");
+  const triggered = trigger();
+  const { value } = await lines.next();
+  watcher.stdin.end();
+  const timing = JSON.parse(value);
+  if (timing.paintedMs === null) throw new Error(`${title} did not paint: ${value}`);
+  return { ...timing, triggered };
 }
 
 /** The web engine's helper processes Till has running now (web, network). */
@@ -140,40 +156,33 @@ async function startTill() {
   return { child, item, pid, trayReadyMs };
 }
 
-/** Quick search on its shortcut: time to the window being mapped, and to a settled paint
- *  (the latter polls screenshots, so it is an upper bound). Leaves it closed. */
+/** Quick search on its shortcut: times to mapped and painted (or none). Leaves it closed. */
 async function useQuickSearch({ timed = true } = {}) {
-  const pressed = performance.now();
-  execFileSync("xdotool", ["key", "--clearmodifiers", SHORTCUT]);
-  const [id] = await waitFor(
-    "quick search",
-    () => visibleWindows(QUICK_TITLE)[0] && visibleWindows(QUICK_TITLE),
-    {
-      intervalMs: 2,
-    },
-  );
-  const mappedMs = performance.now() - pressed;
-  let paintedMs = 0;
-  if (timed) {
-    await waitForSettledPaint(id);
-    paintedMs = performance.now() - pressed;
+  const press = () => execFileSync("xdotool", ["key", "--clearmodifiers", SHORTCUT]);
+  let timing = {};
+  if (timed) timing = await timePaint(QUICK_TITLE, press);
+  else {
+    press();
+    await waitFor("quick search", () => visibleWindows(QUICK_TITLE).length > 0, {
+      intervalMs: 5,
+    });
   }
   execFileSync("xdotool", ["type", "--delay", "10", "bench"]);
   execFileSync("xdotool", ["key", "Escape"]);
   await waitFor("quick search to close", () => visibleWindows(QUICK_TITLE).length === 0, {
     intervalMs: 20,
   });
-  return { mappedMs, paintedMs };
+  return timing;
 }
 
-/** Opens the window from the tray; resolves when its page has painted (or mapped). */
-async function openWindow(item, { painted = true } = {}) {
-  const opening = performance.now();
-  clickTrayMenu(item, "Open Till");
-  const id = await waitFor("Till's window", () => visibleWindows("Till")[0], { intervalMs: 5 });
-  const mappedMs = performance.now() - opening;
-  if (painted) await waitForSettledPaint(id);
-  return { mappedMs, paintedMs: performance.now() - opening };
+/** Opens the window from the tray: times to mapped, first content and painted page (or
+ *  only waits for it to map). */
+async function openWindow(item, { timed = true } = {}) {
+  const click = () => clickTrayMenu(item, "Open Till");
+  if (timed) return timePaint("Till", click);
+  click();
+  await waitFor("Till's window", () => visibleWindows("Till")[0], { intervalMs: 5 });
+  return {};
 }
 
 /** Closes the window with Ctrl+W and waits (bounded) for the web engine's helpers to go. */
@@ -232,13 +241,15 @@ async function measureTill() {
       trayOnlyKib,
       quickFirstMappedMs: quickFirst.mappedMs,
       quickFirstPaintedMs: quickFirst.paintedMs,
-      quickAgainMappedMs: quickAgain.mappedMs,
+      quickAgainPaintedMs: quickAgain.paintedMs,
       afterQuickKib,
       windowOpenKib,
       afterCloseKib,
       openMappedMs: open.mappedMs,
+      openContentMs: open.contentMs,
       openMs: open.paintedMs,
       reopenMappedMs: reopen.mappedMs,
+      reopenContentMs: reopen.contentMs,
       reopenPaintedMs: reopen.paintedMs,
     },
     helpersAfterClose,
@@ -246,18 +257,14 @@ async function measureTill() {
 }
 
 async function measureHello() {
-  const started = performance.now();
-  const child = spawn(HELLO, [], { env: freshEnv(), stdio: "ignore" });
-  const windowId = await waitFor("the hello window", () => visibleWindows("Hello")[0], {
-    timeoutMs: 30_000,
-    intervalMs: 5,
+  let child;
+  const start = await timePaint("Hello", () => {
+    child = spawn(HELLO, [], { env: freshEnv(), stdio: "ignore" });
   });
-  await waitForSettledPaint(windowId);
-  const startPaintedMs = performance.now() - started;
   await sleep(SETTLE_MS);
   const windowOpenKib = treePssKib(child.pid);
   await stop(child);
-  return { windowOpenKib, startPaintedMs };
+  return { windowOpenKib, startPaintedMs: start.paintedMs };
 }
 
 const median = (values) => {
@@ -311,14 +318,16 @@ async function footprint() {
   row("Till, after open + close (PSS)", t.afterCloseKib, mib, ratio(t.afterCloseKib));
   row("Till, cold start → tray ready", t.trayReadyMs, ms);
   row("Till, quick search: shortcut → mapped", t.quickFirstMappedMs, ms);
-  row("Till, quick search: shortcut → painted (≤)", t.quickFirstPaintedMs, ms);
-  row("Till, quick search again → mapped", t.quickAgainMappedMs, ms);
+  row("Till, quick search: shortcut → painted", t.quickFirstPaintedMs, ms);
+  row("Till, quick search again → painted", t.quickAgainPaintedMs, ms);
   row("Till, Open Till → window mapped", t.openMappedMs, ms);
+  row("Till, Open Till → first content", t.openContentMs, ms);
   row("Till, Open Till → page painted", t.openMs, ms);
   row("Till, reopen → window mapped", t.reopenMappedMs, ms);
+  row("Till, reopen → first content", t.reopenContentMs, ms);
   row("Till, reopen → page painted", t.reopenPaintedMs, ms);
   console.log(`web engine helpers left after close: ${[...new Set(helpers)].join("; ")}`);
-  console.log("(painted = two identical screenshots 250 ms apart: up to ~250 ms late)");
+  console.log("(painted = the first frame the window then kept for 500 ms, read from X)");
 }
 
 /** Many window and quick-search cycles in one Till; idle PSS before and after. */
@@ -330,7 +339,7 @@ async function creep() {
   const samples = [];
   let cycles = 0;
   while (cycles < CYCLES && Date.now() < deadline) {
-    await openWindow(till.item, { painted: false });
+    await openWindow(till.item, { timed: false });
     await closeWindow(till.pid);
     await useQuickSearch({ timed: false });
     cycles += 1;

@@ -297,10 +297,12 @@ impl Popup {
 }
 
 /// One match: its name (a purpose reads "For …") over provider, environment and scopes.
+/// Any other kind core lists shows its name as it is.
 fn item_row(item: &QuickItem) -> gtk::ListBoxRow {
-    let name = match item.kind {
-        QuickKind::Purpose => format!("For {}", item.name),
-        QuickKind::Key => item.name.clone(),
+    let name = if item.kind == QuickKind::Purpose {
+        format!("For {}", item.name)
+    } else {
+        item.name.clone()
     };
     let mut meta = item.provider.clone();
     if let Some(environment) = &item.environment {
