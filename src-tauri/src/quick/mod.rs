@@ -12,6 +12,8 @@
 
 #[cfg(target_os = "linux")]
 mod native;
+// Only the native popup uses it; the web window's page has its own copy of the flow.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod picker;
 #[cfg(not(target_os = "linux"))]
 mod web;
