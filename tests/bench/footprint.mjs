@@ -13,7 +13,15 @@
 //                                after TILL_BENCH_CREEP_MINUTES (60) whatever the count
 import { execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { childProcesses, isRunning, pressKeys, visibleWindows } from "../e2e/support/desktop.mjs";
@@ -34,8 +42,10 @@ const SHORTCUT = "ctrl+shift+k";
 const PASSWORD = "bench bench bench bench 42";
 const PAINT_WATCH = new URL("./paint_watch.py", import.meta.url).pathname;
 
-/** PSS in KiB of `pid` and every descendant. */
-function treePssKib(pid) {
+/** Memory in KiB of `pid` and every descendant: PSS (shared pages split among every
+ *  process mapping them, machine-wide, so other programs using WebKit lower it) and USS
+ *  (pages only these processes hold, which nothing else on the machine changes). */
+function treeMemory(pid) {
   const all = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
   const parents = new Map();
   for (const entry of all) {
@@ -58,16 +68,19 @@ function treePssKib(pid) {
       }
     }
   }
-  let total = 0;
+  const memory = { pss: 0, uss: 0 };
+  const field = (rollup, name) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0);
   for (const member of tree) {
     try {
       const rollup = readFileSync(`/proc/${member}/smaps_rollup`, "utf8");
-      total += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
+      memory.pss += field(rollup, "Pss");
+      memory.uss += field(rollup, "Private_Clean") + field(rollup, "Private_Dirty");
     } catch {
       /* exited meanwhile */
     }
   }
-  return total;
+  return memory;
 }
 
 /**
@@ -141,7 +154,10 @@ async function startTill() {
   const env = freshEnv(freshHome());
   const before = new Set(registeredTrayItems());
   const started = performance.now();
-  const child = spawn(TILL, [], { env, stdio: "ignore" });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const log = openSync(join(ARTIFACTS, "footprint-till.log"), "a");
+  const child = spawn(TILL, [], { env, stdio: ["ignore", log, log] });
+  closeSync(log);
   const item = await waitFor(
     "Till's tray item",
     () => registeredTrayItems().find((i) => !before.has(i)),
@@ -156,6 +172,15 @@ async function startTill() {
   return { child, item, pid, trayReadyMs };
 }
 
+/** The X window that has the keyboard, as xdotool names it. */
+function focusedWindow() {
+  try {
+    return execFileSync("xdotool", ["getwindowfocus"], { encoding: "utf8", stdio: "pipe" }).trim();
+  } catch {
+    return null; // focus follows the pointer (no window has it)
+  }
+}
+
 /** Quick search on its shortcut: times to mapped and painted (or none). Leaves it closed. */
 async function useQuickSearch({ timed = true } = {}) {
   const press = () => execFileSync("xdotool", ["key", "--clearmodifiers", SHORTCUT]);
@@ -167,11 +192,21 @@ async function useQuickSearch({ timed = true } = {}) {
       intervalMs: 5,
     });
   }
-  execFileSync("xdotool", ["type", "--delay", "10", "bench"]);
-  execFileSync("xdotool", ["key", "Escape"]);
-  await waitFor("quick search to close", () => visibleWindows(QUICK_TITLE).length === 0, {
-    intervalMs: 20,
+  const [popup] = visibleWindows(QUICK_TITLE);
+  await waitFor("quick search to have the keyboard", () => focusedWindow() === popup, {
+    intervalMs: 5,
   });
+  execFileSync("xdotool", ["type", "--delay", "10", "bench"]);
+  // Esc until it closes, as a person would press again if the first one was missed.
+  await waitFor(
+    "quick search to close",
+    () => {
+      if (visibleWindows(QUICK_TITLE).length === 0) return true;
+      execFileSync("xdotool", ["key", "Escape"]);
+      return false;
+    },
+    { intervalMs: 300 },
+  );
   return timing;
 }
 
@@ -216,21 +251,21 @@ async function measureTill() {
   const till = await startTill();
   const { item, pid } = till;
   await sleep(SETTLE_MS);
-  const trayOnlyKib = treePssKib(pid);
+  const trayOnly = treeMemory(pid);
 
   const quickFirst = await useQuickSearch();
   const quickAgain = await useQuickSearch();
   await sleep(SETTLE_MS);
-  const afterQuickKib = treePssKib(pid);
+  const afterQuick = treeMemory(pid);
 
   const open = await openWindow(item);
   await sleep(SETTLE_MS);
-  const windowOpenKib = treePssKib(pid);
+  const windowOpen = treeMemory(pid);
 
   await closeWindow(pid);
   const helpersAfterClose = webHelpers(pid).join(" ") || "none";
   await sleep(SETTLE_MS);
-  const afterCloseKib = treePssKib(pid);
+  const afterClose = treeMemory(pid);
 
   const reopen = await openWindow(item);
   await closeWindow(pid);
@@ -238,13 +273,16 @@ async function measureTill() {
   return {
     measures: {
       trayReadyMs: till.trayReadyMs,
-      trayOnlyKib,
+      trayOnlyKib: trayOnly.pss,
+      trayOnlyUssKib: trayOnly.uss,
       quickFirstMappedMs: quickFirst.mappedMs,
       quickFirstPaintedMs: quickFirst.paintedMs,
       quickAgainPaintedMs: quickAgain.paintedMs,
-      afterQuickKib,
-      windowOpenKib,
-      afterCloseKib,
+      afterQuickKib: afterQuick.pss,
+      windowOpenKib: windowOpen.pss,
+      windowOpenUssKib: windowOpen.uss,
+      afterCloseKib: afterClose.pss,
+      afterCloseUssKib: afterClose.uss,
       openMappedMs: open.mappedMs,
       openContentMs: open.contentMs,
       openMs: open.paintedMs,
@@ -262,9 +300,13 @@ async function measureHello() {
     child = spawn(HELLO, [], { env: freshEnv(), stdio: "ignore" });
   });
   await sleep(SETTLE_MS);
-  const windowOpenKib = treePssKib(child.pid);
+  const windowOpen = treeMemory(child.pid);
   await stop(child);
-  return { windowOpenKib, startPaintedMs: start.paintedMs };
+  return {
+    windowOpenKib: windowOpen.pss,
+    windowOpenUssKib: windowOpen.uss,
+    startPaintedMs: start.paintedMs,
+  };
 }
 
 const median = (values) => {
@@ -308,14 +350,20 @@ async function footprint() {
 
   const base = report.hello.windowOpenKib.median;
   const ratio = (s) => `  ${(s.median / base).toFixed(2)}× hello`;
+  const ussBase = report.hello.windowOpenUssKib.median;
+  const ussRatio = (s) => `  ${(s.median / ussBase).toFixed(2)}× hello's USS`;
   const t = report.till;
   console.log(`\nfootprint, default settings, median of ${RUNS} runs (min–max)`);
   row("hello-world, window open (PSS)", report.hello.windowOpenKib, mib);
+  row("hello-world, window open (USS)", report.hello.windowOpenUssKib, mib);
   row("hello-world, start → painted", report.hello.startPaintedMs, ms);
   row("Till, tray-resident (PSS)", t.trayOnlyKib, mib, ratio(t.trayOnlyKib));
+  row("Till, tray-resident (USS)", t.trayOnlyUssKib, mib, ussRatio(t.trayOnlyUssKib));
   row("Till, after quick search twice (PSS)", t.afterQuickKib, mib, ratio(t.afterQuickKib));
   row("Till, window open (PSS)", t.windowOpenKib, mib, ratio(t.windowOpenKib));
+  row("Till, window open (USS)", t.windowOpenUssKib, mib, ussRatio(t.windowOpenUssKib));
   row("Till, after open + close (PSS)", t.afterCloseKib, mib, ratio(t.afterCloseKib));
+  row("Till, after open + close (USS)", t.afterCloseUssKib, mib, ussRatio(t.afterCloseUssKib));
   row("Till, cold start → tray ready", t.trayReadyMs, ms);
   row("Till, quick search: shortcut → mapped", t.quickFirstMappedMs, ms);
   row("Till, quick search: shortcut → painted", t.quickFirstPaintedMs, ms);
@@ -334,7 +382,7 @@ async function footprint() {
 async function creep() {
   const till = await startTill();
   await sleep(SETTLE_MS);
-  const firstIdleKib = treePssKib(till.pid);
+  const firstIdle = treeMemory(till.pid);
   const deadline = Date.now() + CREEP_MINUTES * 60_000;
   const samples = [];
   let cycles = 0;
@@ -344,21 +392,24 @@ async function creep() {
     await useQuickSearch({ timed: false });
     cycles += 1;
     if (cycles % 100 === 0) {
-      samples.push({ cycles, kib: treePssKib(till.pid) });
-      console.log(`${cycles} cycles: ${mib(samples.at(-1).kib)}`);
+      samples.push({ cycles, ...treeMemory(till.pid) });
+      console.log(
+        `${cycles} cycles: PSS ${mib(samples.at(-1).pss)}, USS ${mib(samples.at(-1).uss)}`,
+      );
     }
   }
   await sleep(SETTLE_MS);
-  const lastIdleKib = treePssKib(till.pid);
+  const lastIdle = treeMemory(till.pid);
   await quit(till);
-  const report = { cycles, firstIdleKib, lastIdleKib, samples, minutesAllowed: CREEP_MINUTES };
+  const report = { cycles, firstIdle, lastIdle, samples, minutesAllowed: CREEP_MINUTES };
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(join(ARTIFACTS, "footprint-creep.json"), JSON.stringify(report, null, 2));
-  const change = ((lastIdleKib / firstIdleKib - 1) * 100).toFixed(1);
+  const change = (key) => `${((lastIdle[key] / firstIdle[key] - 1) * 100).toFixed(1)} %`;
   console.log(
     `\ncreep: ${cycles} window open/close cycles and ${cycles} quick-search uses` +
       `${cycles < CYCLES ? ` (stopped at the ${CREEP_MINUTES}-minute bound)` : ""}\n` +
-      `tray-resident PSS ${mib(firstIdleKib)} first, ${mib(lastIdleKib)} after (${change} %)`,
+      `tray-resident PSS ${mib(firstIdle.pss)} first, ${mib(lastIdle.pss)} after (${change("pss")}); ` +
+      `USS ${mib(firstIdle.uss)} first, ${mib(lastIdle.uss)} after (${change("uss")})`,
   );
 }
 

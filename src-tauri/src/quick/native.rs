@@ -168,6 +168,16 @@ impl Popup {
         let popup = Rc::clone(self);
         self.window
             .connect_key_press_event(move |_, event| popup.key(event.keyval()));
+        // The keyboard must go to the popup, not to whatever is under the pointer.
+        // `present` asks for focus before the X server has mapped the window, which it
+        // refuses when no window manager is there to hand focus over; ask again once
+        // the window is mapped.
+        self.window.connect_map_event(|window, _| {
+            if let Some(surface) = window.window() {
+                surface.focus(gtk::current_event_time());
+            }
+            glib::Propagation::Proceed
+        });
         self.window.connect_delete_event(|window, _| {
             window.hide();
             glib::Propagation::Stop
