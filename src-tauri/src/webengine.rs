@@ -13,6 +13,7 @@
 //! end-to-end suite reopens the window after this). The context also uses the
 //! document-viewer cache model: a local bundle gains nothing from memory caches.
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
@@ -33,12 +34,26 @@ const QUIET_GL: [(&str, &str); 2] = [
     ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
 ];
 
+/// The variables Till set itself (not the user), to keep out of programs it starts.
+static SET_BY_TILL: OnceLock<Vec<&'static str>> = OnceLock::new();
+
 /// Sets GTK's and WebKit's environment; call first thing, before any thread starts.
 pub fn prepare_environment() {
+    let mut set = Vec::new();
     for (name, value) in QUIET_GL {
         if std::env::var_os(name).is_none() {
             std::env::set_var(name, value);
+            set.push(name);
         }
+    }
+    let _ = SET_BY_TILL.set(set);
+}
+
+/// Keeps Till's own GL settings out of a program it starts (the browser): they suit
+/// Till's forms, not someone's browser.
+pub fn clean_child_environment(command: &mut std::process::Command) {
+    for name in SET_BY_TILL.get().into_iter().flatten() {
+        command.env_remove(name);
     }
 }
 
