@@ -4,7 +4,8 @@
 //! ≈30 MiB PSS) out of Till's own process: `GDK_GL=disable` stops GDK probing GL visuals
 //! at start, and `WEBKIT_DISABLE_COMPOSITING_MODE=1` has the web process draw the page
 //! with cairo and hand the UI process plain pixels. Till's pages are forms and lists,
-//! which gain nothing from GPU compositing. Either is left alone when the user set it.
+//! which gain nothing from GPU compositing. Either is left alone when the user set it
+//! (the end-to-end suite sets both back: WebKitWebDriver's screenshots hang without them).
 //!
 //! Closing the window destroys its web view and WebKit's web process exits with it, but
 //! the web context keeps its network process (≈40 MiB PSS) for the app's life, and
