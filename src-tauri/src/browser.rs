@@ -15,6 +15,8 @@ pub fn open(url: &str) {
     };
     #[cfg(not(any(target_os = "macos", target_os = "windows")))]
     let mut command = std::process::Command::new("xdg-open");
+    #[cfg(target_os = "linux")]
+    crate::webengine::clean_child_environment(&mut command);
     let spawned = command
         .arg(url)
         .stdin(std::process::Stdio::null())

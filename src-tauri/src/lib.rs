@@ -23,6 +23,8 @@ mod scheduler;
 mod session_lock;
 mod state;
 mod tray;
+#[cfg(target_os = "linux")]
+mod webengine;
 mod windows;
 
 use tauri::{Manager, RunEvent};
@@ -31,6 +33,8 @@ pub use error::StartupError;
 
 /// Starts Till and blocks until the user quits; returns the exit code.
 pub fn run() -> Result<i32, StartupError> {
+    #[cfg(target_os = "linux")]
+    webengine::prepare_environment();
     let state = state::AppState::from_env()?;
     logging::init(&state.paths);
     if let Some(problem) = &state.settings_problem {

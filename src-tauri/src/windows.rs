@@ -46,6 +46,16 @@ fn try_show_main(app: &AppHandle) -> tauri::Result<()> {
         .min_inner_size(640.0, 420.0)
         .center()
         .build()?;
+    #[cfg(target_os = "linux")]
+    {
+        crate::webengine::configure(&window);
+        let handle = app.clone();
+        window.on_window_event(move |event| {
+            if matches!(event, tauri::WindowEvent::Destroyed) {
+                crate::webengine::release_after_close(&handle);
+            }
+        });
+    }
     window.set_focus()?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,

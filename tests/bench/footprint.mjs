@@ -1,31 +1,51 @@
-// Till's footprint benchmark: cold start to tray ready, memory (PSS of the app and all
-// its processes) with the window open and after closing it to the tray, and time to
-// reopen, against a Tauri hello-world built the same way in the same run.
+// Till's footprint benchmark, with default settings, against a Tauri hello-world built the
+// same way in the same run: memory (PSS of the app and every process it started) in the
+// tray, with the window open and after closing it; how fast quick search and the window
+// appear; and, with `creep`, whether memory creeps over many open/close cycles.
 //
-// Run through scripts/bench (it builds both apps and starts the headless desktop).
-// Prints a table and writes artifacts/footprint.json. Figures, never assertions.
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+// Run through scripts/bench (it builds the apps and starts the headless desktop).
+// Prints a table and writes artifacts/footprint.json (or footprint-creep.json). Figures,
+// never assertions.
+//
+//   TILL_BENCH_RUNS=5            runs of the footprint measure
+//   TILL_BENCH_MODE=creep        the creep run instead: TILL_BENCH_CYCLES (1000) window
+//                                open/close cycles and as many quick-search uses, stopped
+//                                after TILL_BENCH_CREEP_MINUTES (60) whatever the count
+import { execFileSync, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  childProcesses,
-  isRunning,
-  pressKeys,
-  visibleWindows,
-  waitForSettledPaint,
-} from "../e2e/support/desktop.mjs";
-import { clickTrayMenu, registeredTrayItems, trayProps } from "../e2e/support/tray.mjs";
+import { childProcesses, isRunning, pressKeys, visibleWindows } from "../e2e/support/desktop.mjs";
+import { clickTrayMenu, registeredTrayItems, trayMenu, trayProps } from "../e2e/support/tray.mjs";
 import { sleep, waitFor } from "../e2e/support/wait.mjs";
 
 const TILL = process.env.TILL_BENCH_APP;
+const CLI = process.env.TILL_BENCH_CLI;
 const HELLO = process.env.TILL_BENCH_HELLO;
 const RUNS = Number(process.env.TILL_BENCH_RUNS ?? 5);
+const MODE = process.env.TILL_BENCH_MODE ?? "footprint";
+const CYCLES = Number(process.env.TILL_BENCH_CYCLES ?? 1000);
+const CREEP_MINUTES = Number(process.env.TILL_BENCH_CREEP_MINUTES ?? 60);
 const ARTIFACTS = process.env.TILL_ARTIFACTS ?? join(tmpdir(), "till-artifacts");
 const SETTLE_MS = 3_000; // let freed memory and exited helpers settle before measuring
+const QUICK_TITLE = "Till quick search";
+const SHORTCUT = "ctrl+shift+k";
+const PASSWORD = "bench bench bench bench 42";
+const PAINT_WATCH = new URL("./paint_watch.py", import.meta.url).pathname;
 
-/** PSS in KiB of `pid` and every descendant. */
-function treePssKib(pid) {
+/** Memory in KiB of `pid` and every descendant: PSS (shared pages split among every
+ *  process mapping them, machine-wide, so other programs using WebKit lower it) and USS
+ *  (pages only these processes hold, which nothing else on the machine changes). */
+function treeMemory(pid) {
   const all = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
   const parents = new Map();
   for (const entry of all) {
@@ -48,22 +68,77 @@ function treePssKib(pid) {
       }
     }
   }
-  let total = 0;
+  const memory = { pss: 0, uss: 0 };
+  const field = (rollup, name) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0);
   for (const member of tree) {
     try {
       const rollup = readFileSync(`/proc/${member}/smaps_rollup`, "utf8");
-      total += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
+      memory.pss += field(rollup, "Pss");
+      memory.uss += field(rollup, "Private_Clean") + field(rollup, "Private_Dirty");
     } catch {
       /* exited meanwhile */
     }
   }
-  return total;
+  return memory;
 }
 
-function freshEnv() {
+/**
+ * Runs `trigger` and times the window titled `title` from it: mapped, first content, and
+ * painted (the first frame it then kept), in ms, read from the X server by paint_watch.py.
+ */
+async function timePaint(title, trigger) {
+  const watcher = spawn("/usr/bin/python3", [PAINT_WATCH, title], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: watcher.stdout })[Symbol.asyncIterator]();
+  const ready = await lines.next();
+  if (ready.value !== "ready") throw new Error("paint_watch.py did not start");
+  watcher.stdin.write("go\n");
+  const triggered = trigger();
+  const { value } = await lines.next();
+  watcher.stdin.end();
+  const timing = JSON.parse(value);
+  if (timing.paintedMs === null) throw new Error(`${title} did not paint: ${value}`);
+  return { ...timing, triggered };
+}
+
+/** The web engine's helper processes Till has running now (web, network). */
+const webHelpers = (pid) =>
+  childProcesses(pid)
+    .filter((p) => p.name.startsWith("WebKit"))
+    .map((p) => p.name);
+
+/** A fresh home with a vault (opened by the test keyring at start) holding a few keys, so
+ *  quick search has something to list; default settings. */
+function freshHome() {
+  const home = mkdtempSync(join(tmpdir(), "till-bench-home-"));
+  const till = (args, input = "") =>
+    execFileSync(CLI, ["--password-stdin", ...args], {
+      env: { ...process.env, TILL_HOME: home, TILL_KDF: "floor" },
+      input: `${PASSWORD}\n${input}`,
+      stdio: ["pipe", "ignore", "inherit"],
+    });
+  till(["init"]);
+  const keys = [
+    ["Bench reader", "github", `github_pat_11${"R".repeat(80)}`, "github:contents:read"],
+    ["Bench admin", "github", `ghp_${"A".repeat(36)}`, "github:*:*"],
+    ["Bench models", "openai", `sk-proj-${"m".repeat(48)}`, "openai:models:read"],
+  ];
+  for (const [name, provider, value, scope] of keys) {
+    till(
+      ["add", name, "--provider", provider, "--env", "prod", "--value-stdin", "--scope", scope],
+      value,
+    );
+  }
+  till(["purpose", "set", "Bench CI", "--scope", "github:contents:read"]);
+  return home;
+}
+
+function freshEnv(home) {
   return {
     ...process.env,
-    TILL_HOME: mkdtempSync(join(tmpdir(), "till-bench-home-")),
+    TILL_HOME: home ?? mkdtempSync(join(tmpdir(), "till-bench-home-")),
     TMPDIR: mkdtempSync(join(tmpdir(), "till-bench-tmp-")),
   };
 }
@@ -74,11 +149,15 @@ async function stop(child) {
   await Promise.race([exited, sleep(5_000).then(() => child.kill("SIGKILL"))]);
 }
 
-async function measureTill() {
-  const env = freshEnv();
+/** Starts Till with default settings; resolves once the vault is open in the tray. */
+async function startTill() {
+  const env = freshEnv(freshHome());
   const before = new Set(registeredTrayItems());
   const started = performance.now();
-  const child = spawn(TILL, [], { env, stdio: "ignore" });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const log = openSync(join(ARTIFACTS, "footprint-till.log"), "a");
+  const child = spawn(TILL, [], { env, stdio: ["ignore", log, log] });
+  closeSync(log);
   const item = await waitFor(
     "Till's tray item",
     () => registeredTrayItems().find((i) => !before.has(i)),
@@ -86,17 +165,63 @@ async function measureTill() {
   );
   const trayReadyMs = performance.now() - started;
   const pid = trayProps(item).Pid;
-  await sleep(SETTLE_MS);
-  const trayOnlyKib = treePssKib(pid);
+  await waitFor(
+    "the vault to open (the Copy menu lists keys)",
+    () => (trayMenu(item).find((e) => e.label === "Copy key")?.children ?? []).length > 0,
+  );
+  return { child, item, pid, trayReadyMs };
+}
 
-  const opening = performance.now();
-  clickTrayMenu(item, "Open Till");
-  const windowId = await waitFor("Till's window", () => visibleWindows("Till")[0]);
-  await waitForSettledPaint(windowId);
-  const openMs = performance.now() - opening;
-  await sleep(SETTLE_MS);
-  const windowOpenKib = treePssKib(pid);
+/** The X window that has the keyboard, as xdotool names it. */
+function focusedWindow() {
+  try {
+    return execFileSync("xdotool", ["getwindowfocus"], { encoding: "utf8", stdio: "pipe" }).trim();
+  } catch {
+    return null; // focus follows the pointer (no window has it)
+  }
+}
 
+/** Quick search on its shortcut: times to mapped and painted (or none). Leaves it closed. */
+async function useQuickSearch({ timed = true } = {}) {
+  const press = () => execFileSync("xdotool", ["key", "--clearmodifiers", SHORTCUT]);
+  let timing = {};
+  if (timed) timing = await timePaint(QUICK_TITLE, press);
+  else {
+    press();
+    await waitFor("quick search", () => visibleWindows(QUICK_TITLE).length > 0, {
+      intervalMs: 5,
+    });
+  }
+  const [popup] = visibleWindows(QUICK_TITLE);
+  await waitFor("quick search to have the keyboard", () => focusedWindow() === popup, {
+    intervalMs: 5,
+  });
+  execFileSync("xdotool", ["type", "--delay", "10", "bench"]);
+  // Esc until it closes, as a person would press again if the first one was missed.
+  await waitFor(
+    "quick search to close",
+    () => {
+      if (visibleWindows(QUICK_TITLE).length === 0) return true;
+      execFileSync("xdotool", ["key", "Escape"]);
+      return false;
+    },
+    { intervalMs: 300 },
+  );
+  return timing;
+}
+
+/** Opens the window from the tray: times to mapped, first content and painted page (or
+ *  only waits for it to map). */
+async function openWindow(item, { timed = true } = {}) {
+  const click = () => clickTrayMenu(item, "Open Till");
+  if (timed) return timePaint("Till", click);
+  click();
+  await waitFor("Till's window", () => visibleWindows("Till")[0], { intervalMs: 5 });
+  return {};
+}
+
+/** Closes the window with Ctrl+W and waits (bounded) for the web engine's helpers to go. */
+async function closeWindow(pid) {
   await waitFor(
     "the window to close",
     () => {
@@ -107,43 +232,81 @@ async function measureTill() {
     },
     { intervalMs: 700 },
   );
-  await waitFor("the web process to exit", () =>
-    childProcesses(pid).every((p) => !p.name.startsWith("WebKitWebProces")),
-  );
-  await sleep(SETTLE_MS);
-  const afterCloseKib = treePssKib(pid);
+  try {
+    await waitFor("the web engine's helpers to exit", () => webHelpers(pid).length === 0, {
+      timeoutMs: 8_000,
+    });
+  } catch {
+    /* some stay: the PSS figure says what they cost */
+  }
+}
 
-  const reopening = performance.now();
-  clickTrayMenu(item, "Open Till");
-  const reopenedId = await waitFor("the reopened window", () => visibleWindows("Till")[0]);
-  const reopenMappedMs = performance.now() - reopening;
-  await waitForSettledPaint(reopenedId);
-  const reopenPaintedMs = performance.now() - reopening;
-
+async function quit({ child, item, pid }) {
   clickTrayMenu(item, "Quit");
   await waitFor("Till to quit", () => !isRunning(pid));
   await stop(child);
+}
+
+async function measureTill() {
+  const till = await startTill();
+  const { item, pid } = till;
+  await sleep(SETTLE_MS);
+  const trayOnly = treeMemory(pid);
+
+  const quickFirst = await useQuickSearch();
+  const quickAgain = await useQuickSearch();
+  await sleep(SETTLE_MS);
+  const afterQuick = treeMemory(pid);
+
+  const open = await openWindow(item);
+  await sleep(SETTLE_MS);
+  const windowOpen = treeMemory(pid);
+
+  await closeWindow(pid);
+  const helpersAfterClose = webHelpers(pid).join(" ") || "none";
+  await sleep(SETTLE_MS);
+  const afterClose = treeMemory(pid);
+
+  const reopen = await openWindow(item);
+  await closeWindow(pid);
+  await quit(till);
   return {
-    trayReadyMs,
-    trayOnlyKib,
-    openMs,
-    windowOpenKib,
-    afterCloseKib,
-    reopenMappedMs,
-    reopenPaintedMs,
+    measures: {
+      trayReadyMs: till.trayReadyMs,
+      trayOnlyKib: trayOnly.pss,
+      trayOnlyUssKib: trayOnly.uss,
+      quickFirstMappedMs: quickFirst.mappedMs,
+      quickFirstPaintedMs: quickFirst.paintedMs,
+      quickAgainPaintedMs: quickAgain.paintedMs,
+      afterQuickKib: afterQuick.pss,
+      windowOpenKib: windowOpen.pss,
+      windowOpenUssKib: windowOpen.uss,
+      afterCloseKib: afterClose.pss,
+      afterCloseUssKib: afterClose.uss,
+      openMappedMs: open.mappedMs,
+      openContentMs: open.contentMs,
+      openMs: open.paintedMs,
+      reopenMappedMs: reopen.mappedMs,
+      reopenContentMs: reopen.contentMs,
+      reopenPaintedMs: reopen.paintedMs,
+    },
+    helpersAfterClose,
   };
 }
 
 async function measureHello() {
-  const child = spawn(HELLO, [], { env: freshEnv(), stdio: "ignore" });
-  const windowId = await waitFor("the hello window", () => visibleWindows("Hello")[0], {
-    timeoutMs: 30_000,
+  let child;
+  const start = await timePaint("Hello", () => {
+    child = spawn(HELLO, [], { env: freshEnv(), stdio: "ignore" });
   });
-  await waitForSettledPaint(windowId);
   await sleep(SETTLE_MS);
-  const windowOpenKib = treePssKib(child.pid);
+  const windowOpen = treeMemory(child.pid);
   await stop(child);
-  return { windowOpenKib };
+  return {
+    windowOpenKib: windowOpen.pss,
+    windowOpenUssKib: windowOpen.uss,
+    startPaintedMs: start.paintedMs,
+  };
 }
 
 const median = (values) => {
@@ -156,31 +319,99 @@ function summarize(runs, key) {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
 
-const till = [];
-const hello = [];
-for (let run = 0; run < RUNS; run++) {
-  hello.push(await measureHello());
-  till.push(await measureTill());
-}
-
-const report = {
-  runs: RUNS,
-  till: Object.fromEntries(Object.keys(till[0]).map((k) => [k, summarize(till, k)])),
-  hello: { windowOpenKib: summarize(hello, "windowOpenKib") },
-};
-mkdirSync(ARTIFACTS, { recursive: true });
-writeFileSync(join(ARTIFACTS, "footprint.json"), JSON.stringify({ report, till, hello }, null, 2));
-
 const mib = (kib) => `${(kib / 1024).toFixed(1)} MiB`;
 const ms = (v) => `${Math.round(v)} ms`;
-const row = (label, s, fmt) =>
-  console.log(`${label.padEnd(40)} ${fmt(s.median).padStart(10)}  (${fmt(s.min)}–${fmt(s.max)})`);
-console.log(`\nfootprint, median of ${RUNS} runs (min–max)`);
-row("hello-world, window open (PSS)", report.hello.windowOpenKib, mib);
-row("Till, tray only at start (PSS)", report.till.trayOnlyKib, mib);
-row("Till, window open (PSS)", report.till.windowOpenKib, mib);
-row("Till, closed to tray (PSS)", report.till.afterCloseKib, mib);
-row("Till, cold start to tray ready", report.till.trayReadyMs, ms);
-row("Till, Open Till to painted page", report.till.openMs, ms);
-row("Till, reopen: window mapped", report.till.reopenMappedMs, ms);
-row("Till, reopen: page painted", report.till.reopenPaintedMs, ms);
+const row = (label, s, fmt, note = "") =>
+  console.log(
+    `${label.padEnd(44)} ${fmt(s.median).padStart(10)}  (${fmt(s.min)}–${fmt(s.max)})${note}`,
+  );
+
+async function footprint() {
+  const till = [];
+  const hello = [];
+  const helpers = [];
+  for (let run = 0; run < RUNS; run++) {
+    hello.push(await measureHello());
+    const measured = await measureTill();
+    till.push(measured.measures);
+    helpers.push(measured.helpersAfterClose);
+  }
+  const report = {
+    runs: RUNS,
+    till: Object.fromEntries(Object.keys(till[0]).map((k) => [k, summarize(till, k)])),
+    hello: Object.fromEntries(Object.keys(hello[0]).map((k) => [k, summarize(hello, k)])),
+    helpersAfterClose: helpers,
+  };
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(
+    join(ARTIFACTS, "footprint.json"),
+    JSON.stringify({ report, till, hello }, null, 2),
+  );
+
+  const base = report.hello.windowOpenKib.median;
+  const ratio = (s) => `  ${(s.median / base).toFixed(2)}× hello`;
+  const ussBase = report.hello.windowOpenUssKib.median;
+  const ussRatio = (s) => `  ${(s.median / ussBase).toFixed(2)}× hello's USS`;
+  const t = report.till;
+  console.log(`\nfootprint, default settings, median of ${RUNS} runs (min–max)`);
+  row("hello-world, window open (PSS)", report.hello.windowOpenKib, mib);
+  row("hello-world, window open (USS)", report.hello.windowOpenUssKib, mib);
+  row("hello-world, start → painted", report.hello.startPaintedMs, ms);
+  row("Till, tray-resident (PSS)", t.trayOnlyKib, mib, ratio(t.trayOnlyKib));
+  row("Till, tray-resident (USS)", t.trayOnlyUssKib, mib, ussRatio(t.trayOnlyUssKib));
+  row("Till, after quick search twice (PSS)", t.afterQuickKib, mib, ratio(t.afterQuickKib));
+  row("Till, window open (PSS)", t.windowOpenKib, mib, ratio(t.windowOpenKib));
+  row("Till, window open (USS)", t.windowOpenUssKib, mib, ussRatio(t.windowOpenUssKib));
+  row("Till, after open + close (PSS)", t.afterCloseKib, mib, ratio(t.afterCloseKib));
+  row("Till, after open + close (USS)", t.afterCloseUssKib, mib, ussRatio(t.afterCloseUssKib));
+  row("Till, cold start → tray ready", t.trayReadyMs, ms);
+  row("Till, quick search: shortcut → mapped", t.quickFirstMappedMs, ms);
+  row("Till, quick search: shortcut → painted", t.quickFirstPaintedMs, ms);
+  row("Till, quick search again → painted", t.quickAgainPaintedMs, ms);
+  row("Till, Open Till → window mapped", t.openMappedMs, ms);
+  row("Till, Open Till → first content", t.openContentMs, ms);
+  row("Till, Open Till → page painted", t.openMs, ms);
+  row("Till, reopen → window mapped", t.reopenMappedMs, ms);
+  row("Till, reopen → first content", t.reopenContentMs, ms);
+  row("Till, reopen → page painted", t.reopenPaintedMs, ms);
+  console.log(`web engine helpers left after close: ${[...new Set(helpers)].join("; ")}`);
+  console.log("(painted = the first frame the window then kept for 500 ms, read from X)");
+}
+
+/** Many window and quick-search cycles in one Till; idle PSS before and after. */
+async function creep() {
+  const till = await startTill();
+  await sleep(SETTLE_MS);
+  const firstIdle = treeMemory(till.pid);
+  const deadline = Date.now() + CREEP_MINUTES * 60_000;
+  const samples = [];
+  let cycles = 0;
+  while (cycles < CYCLES && Date.now() < deadline) {
+    await openWindow(till.item, { timed: false });
+    await closeWindow(till.pid);
+    await useQuickSearch({ timed: false });
+    cycles += 1;
+    if (cycles % 100 === 0) {
+      samples.push({ cycles, ...treeMemory(till.pid) });
+      console.log(
+        `${cycles} cycles: PSS ${mib(samples.at(-1).pss)}, USS ${mib(samples.at(-1).uss)}`,
+      );
+    }
+  }
+  await sleep(SETTLE_MS);
+  const lastIdle = treeMemory(till.pid);
+  await quit(till);
+  const report = { cycles, firstIdle, lastIdle, samples, minutesAllowed: CREEP_MINUTES };
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, "footprint-creep.json"), JSON.stringify(report, null, 2));
+  const change = (key) => `${((lastIdle[key] / firstIdle[key] - 1) * 100).toFixed(1)} %`;
+  console.log(
+    `\ncreep: ${cycles} window open/close cycles and ${cycles} quick-search uses` +
+      `${cycles < CYCLES ? ` (stopped at the ${CREEP_MINUTES}-minute bound)` : ""}\n` +
+      `tray-resident PSS ${mib(firstIdle.pss)} first, ${mib(lastIdle.pss)} after (${change("pss")}); ` +
+      `USS ${mib(firstIdle.uss)} first, ${mib(lastIdle.uss)} after (${change("uss")})`,
+  );
+}
+
+if (MODE === "creep") await creep();
+else await footprint();

@@ -24,6 +24,8 @@ import { waitFor } from "./support/wait.mjs";
 
 const WINDOW_TITLE = "Till";
 const WEB_PROCESS = /^WebKitWebProces/;
+/** WebKit's helpers: the web process of a page, and the context's network process. */
+const WEB_HELPER = /^WebKit(WebProces|NetworkPr)/;
 
 /** Presses Ctrl+W in Till's window until it closes: a freshly mapped window may still be
  *  loading its page, and a person would simply press again. */
@@ -130,11 +132,12 @@ describe("Till in the tray", () => {
     );
   });
 
-  it("closing the window keeps Till in the tray and ends its web process", async () => {
+  it("closing the window keeps Till in the tray and ends the web engine's processes", async () => {
     await closeWithCtrlW();
+    // The network process too: Till idles in the tray without any of WebKit's helpers.
     await waitFor(
-      "WebKit's web process to exit",
-      () => childProcesses(pid).every((p) => !WEB_PROCESS.test(p.name)),
+      "WebKit's web and network processes to exit",
+      () => childProcesses(pid).every((p) => !WEB_HELPER.test(p.name)),
       { timeoutMs: 20_000 },
     );
     assert.ok(isRunning(pid), "Till keeps running");
@@ -154,8 +157,13 @@ describe("Till in the tray", () => {
     assert.equal(registeredTrayItems().filter((i) => i === item).length, 1);
   });
 
-  it("Open Till reopens a closed window", async () => {
+  it("Open Till reopens a closed window, WebKit starting its helpers again", async () => {
     await closeWithCtrlW();
+    await waitFor(
+      "WebKit's helpers to exit",
+      () => childProcesses(pid).every((p) => !WEB_HELPER.test(p.name)),
+      { timeoutMs: 20_000 },
+    );
 
     const started = Date.now();
     clickTrayMenu(item, "Open Till");
@@ -164,7 +172,12 @@ describe("Till in the tray", () => {
     const [windowId] = visibleWindows(WINDOW_TITLE);
     await waitForSettledPaint(windowId);
     console.log(`# page painted ${Date.now() - started} ms after Open Till`);
-    assert.ok(childProcesses(pid).some((p) => WEB_PROCESS.test(p.name)));
+    const helpers = childProcesses(pid).map((p) => p.name);
+    assert.ok(
+      helpers.some((name) => WEB_PROCESS.test(name)),
+      helpers.join(" "),
+    );
+    assert.ok(helpers.includes("WebKitNetworkPr"), helpers.join(" "));
     screenshotWindow(windowId, join(ARTIFACTS, "03-window-reopened.png"));
   });
 

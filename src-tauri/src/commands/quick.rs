@@ -2,10 +2,9 @@
 //! mint form for a "New agent key for…" item, and closing it.
 
 use tauri::{AppHandle, State};
-use till_core::shortlist::{self, QuickItem, QUICK_LIMIT};
+use till_core::shortlist::QuickItem;
 use till_core::vault::CopyRequest;
 
-use crate::agents::{self, AgentRoute};
 use crate::error::CommandResult;
 use crate::state::AppState;
 use crate::{quick, windows};
@@ -14,40 +13,16 @@ use crate::{quick, windows};
 /// blank query). Names and scopes only; core builds and ranks the list.
 #[tauri::command]
 pub fn quick_items(state: State<'_, AppState>, query: String) -> CommandResult<Vec<QuickItem>> {
-    state.with_vault_read(|vault| {
-        let purposes = vault.copies().purposes()?;
-        Ok(shortlist::quick_search(
-            vault.keys(),
-            &purposes,
-            &query,
-            QUICK_LIMIT,
-        ))
-    })
+    quick::items(&state, &query)
 }
 
 /// "New agent key for…": opens the window's Agents mint form on the key the item names
 /// (for a purpose, the key its copy would pick, and the purpose as the label) and hides
 /// quick search.
 #[tauri::command]
-pub fn new_agent_key_for(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    request: CopyRequest,
-) -> CommandResult<()> {
-    let key = state.with_vault_read(|vault| Ok(vault.copies().plan(&request)?.key_name))?;
-    let label = match request {
-        CopyRequest::Purpose(purpose) => Some(purpose),
-        CopyRequest::Key(_) | CopyRequest::Scopes(_) => None,
-    };
+pub fn new_agent_key_for(app: AppHandle, request: CopyRequest) -> CommandResult<()> {
     quick::hide(&app);
-    agents::show_at(
-        &app,
-        AgentRoute::Mint {
-            key: Some(key),
-            label,
-        },
-    );
-    Ok(())
+    quick::open_mint_form(&app, &request)
 }
 
 /// Hides the quick window (Esc, or after a copy).

@@ -23,9 +23,14 @@ export async function launchTill({ now = "2026-11-27T09:00:00Z", extraEnv = {}, 
     ...process.env,
     TILL_HOME: home,
     TILL_NOW: now,
-    // WebKitWebDriver drives the first web view Till builds; a prewarmed quick-search
-    // window would be that one, so tests of the main window start without it.
+    // WebKitWebDriver drives the first web view Till builds; where quick search is a
+    // prewarmed web window (not on Linux) it would be that one, so tests start without it.
     TILL_QUICK_PREWARM: "0",
+    // WebKitWebDriver's screenshots hang when GDK has no OpenGL or WebKit does not
+    // composite, which Till sets for itself to stay small (src-tauri/src/webengine.rs);
+    // set either way here, Till leaves them alone. scripts/bench runs the shipped setup.
+    GDK_GL: "",
+    WEBKIT_DISABLE_COMPOSITING_MODE: "0",
     TMPDIR: mkdtempSync(join(tmpdir(), "till-e2e-tmp-")),
     ...extraEnv,
   };

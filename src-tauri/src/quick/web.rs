@@ -1,55 +1,21 @@
-//! The quick-search window: a small keyboard-only window on a global shortcut that finds
-//! a key or purpose by typing and copies it with Enter.
+//! Quick search as a web window (`ui/quick.html`), where no native popup exists yet.
 //!
-//! Opening must feel instant (under 100 ms from the tray), and building a web view takes
-//! longer than that, so the window is built hidden ahead of time ("prewarm", on by
-//! default) and only shown and hidden afterwards. That costs one web engine's memory
-//! while Till sits in the tray; `[quick_search] prewarm = false` trades it back for a
-//! slower first open.
+//! Building a web view takes longer than the 100 ms quick search has, so the window is
+//! built hidden ahead of time ("prewarm") and only shown and hidden afterwards. That
+//! costs one web engine's memory while Till sits in the tray; `[quick_search] prewarm =
+//! false` trades it back for a slower first open.
 
 use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
-use tauri_plugin_global_shortcut::{GlobalShortcutExt, ShortcutState};
-
-use crate::state::AppState;
 
 /// The quick window's label, as granted in `capabilities/quick-window.json`.
-pub const QUICK_WINDOW: &str = "quick";
+const QUICK_WINDOW: &str = "quick";
 /// Tells the quick window it is being shown (reset the query, reload the list).
 const OPENED_EVENT: &str = "till://quick-opened";
 
-/// Registers the global shortcut from the settings; a shortcut taken by another program
-/// or a desktop without global shortcuts is logged, not fatal.
-pub fn register_shortcut(app: &AppHandle) {
-    let shortcut = app
-        .state::<AppState>()
-        .settings
-        .quick_search
-        .shortcut
-        .clone();
-    if shortcut.trim().is_empty() {
-        return;
-    }
-    let registered =
-        app.global_shortcut()
-            .on_shortcut(shortcut.as_str(), |app, _shortcut, event| {
-                if event.state == ShortcutState::Pressed {
-                    show(app);
-                }
-            });
-    match registered {
-        Ok(()) => tracing::info!(%shortcut, "quick search shortcut registered"),
-        Err(error) => tracing::warn!(%error, %shortcut, "quick search has no global shortcut"),
-    }
-}
-
-/// Builds the hidden quick window now, if the settings ask for it.
+/// Builds the hidden quick window now.
 pub fn prewarm(app: &AppHandle) {
-    let wanted = app.state::<AppState>().settings.quick_search.prewarm
-        && std::env::var("TILL_QUICK_PREWARM").as_deref() != Ok("0");
-    if wanted {
-        if let Err(error) = build(app, false) {
-            tracing::warn!(%error, "could not prepare the quick search window");
-        }
+    if let Err(error) = build(app, false) {
+        tracing::warn!(%error, "could not prepare the quick search window");
     }
 }
 

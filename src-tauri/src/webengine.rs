@@ -1,0 +1,149 @@
+//! Keeps the web engine small while Till sits in the tray (Linux, WebKitGTK).
+//!
+//! Before GTK starts, two settings keep OpenGL (Mesa, and with llvmpipe all of LLVM:
+//! ≈30 MiB PSS) out of Till's own process: `GDK_GL=disable` stops GDK probing GL visuals
+//! at start, and `WEBKIT_DISABLE_COMPOSITING_MODE=1` has the web process draw the page
+//! with cairo and hand the UI process plain pixels. Till's pages are forms and lists,
+//! which gain nothing from GPU compositing. Either is left alone when the user set it
+//! (the end-to-end suite sets both back: WebKitWebDriver's screenshots hang without them).
+//!
+//! Closing the window destroys its web view and WebKit's web process exits with it, but
+//! the web context keeps its network process (≈40 MiB PSS) for the app's life, and
+//! WebKitGTK 2.4x offers no call to end it. So once the last web view is gone, Till ends
+//! that process itself; WebKit starts a new one for the next window's first load (the
+//! end-to-end suite reopens the window after this). The context also uses the
+//! document-viewer cache model: a local bundle gains nothing from memory caches.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use tauri::{AppHandle, Manager, WebviewWindow};
+use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+
+/// How long to wait for the web process to exit after its window closed.
+const WEB_PROCESS_EXIT: Duration = Duration::from_secs(5);
+const POLL: Duration = Duration::from_millis(50);
+/// Process names as the kernel keeps them (15 characters).
+const WEB_PROCESS: &str = "WebKitWebProces";
+const NETWORK_PROCESS: &str = "WebKitNetworkPr";
+
+/// Environment for GTK and WebKit, set before either starts (see the module's doc).
+const QUIET_GL: [(&str, &str); 2] = [
+    ("GDK_GL", "disable"),
+    ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+];
+
+/// The variables Till set itself (not the user), to keep out of programs it starts.
+static SET_BY_TILL: OnceLock<Vec<&'static str>> = OnceLock::new();
+
+/// Sets GTK's and WebKit's environment; call first thing, before any thread starts.
+pub fn prepare_environment() {
+    let mut set = Vec::new();
+    for (name, value) in QUIET_GL {
+        if std::env::var_os(name).is_none() {
+            std::env::set_var(name, value);
+            set.push(name);
+        }
+    }
+    let _ = SET_BY_TILL.set(set);
+}
+
+/// Keeps Till's own GL settings out of a program it starts (the browser): they suit
+/// Till's forms, not someone's browser.
+pub fn clean_child_environment(command: &mut std::process::Command) {
+    for name in SET_BY_TILL.get().into_iter().flatten() {
+        command.env_remove(name);
+    }
+}
+
+/// Sets up a new window's web context for a short-lived local page.
+pub fn configure(window: &WebviewWindow) {
+    let configured = window.with_webview(|webview| {
+        if let Some(context) = webview.inner().context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+    });
+    if let Err(error) = configured {
+        tracing::warn!(%error, "could not configure the web context");
+    }
+}
+
+/// After a window closed: once its web process has exited and no web view is left, ends
+/// the network process. Waits on a thread of its own; decides on the main thread, where
+/// windows are created, so a window opened meanwhile keeps its network process.
+pub fn release_after_close(app: &AppHandle) {
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + WEB_PROCESS_EXIT;
+        while !helpers(WEB_PROCESS).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(POLL);
+        }
+        let handle = app.clone();
+        let posted = app.run_on_main_thread(move || {
+            if handle.webview_windows().is_empty() && helpers(WEB_PROCESS).is_empty() {
+                end_network_process();
+            }
+        });
+        if let Err(error) = posted {
+            tracing::warn!(%error, "could not reach the main thread to free the web engine");
+        }
+    });
+}
+
+fn end_network_process() {
+    for pid in helpers(NETWORK_PROCESS) {
+        match kill(pid, Signal::SIGTERM) {
+            Ok(()) => tracing::info!("ended the idle web network process"),
+            Err(error) => tracing::warn!(%error, "could not end the idle web network process"),
+        }
+    }
+}
+
+/// This process's live children named `name`.
+fn helpers(name: &str) -> Vec<Pid> {
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            child_named(&stat, me, name)
+        })
+        .map(Pid::from_raw)
+        .collect()
+}
+
+/// Whether a `/proc/PID/stat` line is a live child of `parent` named `name`.
+fn child_named(stat: &str, parent: u32, name: &str) -> bool {
+    let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+        return false;
+    };
+    let mut rest = stat[close + 1..].split_whitespace();
+    let (Some(state), Some(ppid)) = (rest.next(), rest.next()) else {
+        return false;
+    };
+    &stat[open + 1..close] == name && state != "Z" && ppid.parse() == Ok(parent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_name_state_and_parent_from_a_stat_line() {
+        let line = "4242 (WebKitNetworkPr) S 100 4242 4242 0 -1 4194560 1 0 0 0";
+        assert!(child_named(line, 100, NETWORK_PROCESS));
+        assert!(!child_named(line, 101, NETWORK_PROCESS), "another parent");
+        assert!(!child_named(line, 100, WEB_PROCESS), "another name");
+        let zombie = "4242 (WebKitNetworkPr) Z 100 4242 4242 0 -1";
+        assert!(!child_named(zombie, 100, NETWORK_PROCESS), "already exited");
+        let odd = "77 (a) b) S 100 1";
+        assert!(child_named(odd, 100, "a) b"), "a name holding ') '");
+    }
+}
