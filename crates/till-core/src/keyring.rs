@@ -97,10 +97,23 @@ fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
     zbus_secret_service_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>)
 }
 
-#[cfg(not(target_os = "linux"))]
+/// The login keychain (never built or run here).
+#[cfg(target_os = "macos")]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    apple_native_keyring_store::keychain::Store::new().map(|s| s as Arc<CredentialStore>)
+}
+
+/// The Windows Credential Manager (never built or run here).
+#[cfg(windows)]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    windows_native_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
     Err(keyring_core::Error::NotSupportedByStore(
-        "this build of Till supports the Secret Service keyring only".into(),
+        "this build of Till has no keyring for this system; the master password opens the vault"
+            .into(),
     ))
 }
 
