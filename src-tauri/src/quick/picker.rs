@@ -245,11 +245,14 @@ mod tests {
             if self.locked {
                 return Err(IpcError::from(TillError::VaultLocked));
             }
+            // As core does: "New agent key for…" items only when "agent" is typed.
+            if query == "agent" {
+                return Ok(vec![item(QuickKind::AgentForKey, "GitHub reader")]);
+            }
             let all = [
                 item(QuickKind::Purpose, "CI deploy"),
                 item(QuickKind::Purpose, "Admin tasks"),
                 item(QuickKind::Key, "GitHub reader"),
-                item(QuickKind::AgentForKey, "GitHub agent"),
             ];
             let query = query.to_lowercase();
             Ok(all
@@ -392,7 +395,7 @@ mod tests {
         picker.set_query(&vault, "agent");
         assert_eq!(
             picker.enter(&vault),
-            Outcome::MintAgentKey(CopyRequest::Key("GitHub agent".into()))
+            Outcome::MintAgentKey(CopyRequest::Key("GitHub reader".into()))
         );
         assert!(vault.copies.borrow().is_empty());
     }
