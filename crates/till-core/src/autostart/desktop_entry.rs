@@ -56,15 +56,8 @@ pub(super) fn write(entry: &Path, launch: &Launch) -> Result<(), TillError> {
 
 /// What the entry starts; `None` when there is no entry.
 pub(super) fn read(entry: &Path) -> Result<Option<Launch>, TillError> {
-    let text = match std::fs::read_to_string(entry) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(TillError::Storage {
-                path: entry.to_owned(),
-                source,
-            })
-        }
+    let Some(text) = super::read_entry(entry)? else {
+        return Ok(None);
     };
     text.lines()
         .find_map(|line| line.strip_prefix("Exec="))

@@ -161,6 +161,19 @@ fn ensure_parent(entry: &Path) -> Result<(), TillError> {
     }
 }
 
+/// The entry's text; `None` when there is no entry (autostart is off).
+#[cfg_attr(windows, allow(dead_code))]
+fn read_entry(entry: &Path) -> Result<Option<String>, TillError> {
+    match std::fs::read_to_string(entry) {
+        Ok(text) => Ok(Some(text)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(TillError::Storage {
+            path: entry.to_owned(),
+            source,
+        }),
+    }
+}
+
 /// Removes `entry`; a missing one was already off.
 #[cfg_attr(windows, allow(dead_code))]
 fn remove_file(entry: &Path) -> Result<bool, TillError> {
