@@ -4,41 +4,20 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
-use std::sync::Arc;
+#[path = "support/agent_vault.rs"]
+mod agent_vault;
 
-use secrecy::SecretString;
 use till_core::agents::alerts::{self, AlertKind, AlertSettings};
 use till_core::agents::{
     Caps, EndpointFamily, GrantEvent, GrantState, Provider, Token, UsageRecord,
 };
-use till_core::clock::FixedClock;
-use till_core::crypto::kdf::KdfParams;
-use till_core::model::NewKey;
-use till_core::settings::Settings;
 use till_core::vault::{AuditAction, CapChange, NewGrant, Vault};
-use till_core::{ErrorCode, TillPaths};
+use till_core::ErrorCode;
 
 const TOKEN_LIKE: &str = "till_sk_";
 
 fn vault(root: &tempfile::TempDir) -> Vault {
-    let paths = TillPaths::under_root(root.path()).unwrap();
-    let clock = Arc::new(FixedClock("2026-11-27T09:00:00Z".parse().unwrap()));
-    let mut vault = Vault::create(
-        &paths,
-        &SecretString::from("correct horse battery staple"),
-        KdfParams::OWASP_FLOOR,
-        None,
-        clock,
-        &Settings::default(),
-    )
-    .unwrap();
-    let mut key = NewKey::new(
-        "openai-ci",
-        SecretString::from("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD"),
-    );
-    key.provider = Some("openai".into());
-    vault.keys_mut().add(key).unwrap();
-    vault
+    agent_vault::at(root, "2026-11-27T09:00:00Z".parse().unwrap())
 }
 
 fn mint(vault: &mut Vault, calls: u64) -> String {

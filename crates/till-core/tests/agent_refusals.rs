@@ -4,16 +4,12 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
-use std::sync::Arc;
+#[path = "support/agent_vault.rs"]
+mod agent_vault;
 
 use chrono::{DateTime, Duration, Utc};
-use secrecy::SecretString;
 use till_core::agents::alerts::{self, AlertKind, AlertSettings};
 use till_core::agents::{Caps, EndpointFamily, Provider, RefusedCall, UsageRecord, RUN_CREATOR};
-use till_core::clock::FixedClock;
-use till_core::crypto::kdf::KdfParams;
-use till_core::model::NewKey;
-use till_core::settings::Settings;
 use till_core::vault::{NewGrant, Vault};
 use till_core::TillPaths;
 
@@ -22,34 +18,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn vault(root: &tempfile::TempDir, at: DateTime<Utc>) -> Vault {
-    let paths = TillPaths::under_root(root.path()).unwrap();
-    let clock = Arc::new(FixedClock(at));
-    if Vault::exists(&paths) {
-        let password = SecretString::from("correct horse battery staple");
-        return Vault::open(
-            &paths,
-            till_core::vault::Unlock::Password(&password),
-            clock,
-            &Settings::default(),
-        )
-        .unwrap();
-    }
-    let mut vault = Vault::create(
-        &paths,
-        &SecretString::from("correct horse battery staple"),
-        KdfParams::OWASP_FLOOR,
-        None,
-        clock,
-        &Settings::default(),
-    )
-    .unwrap();
-    let mut key = NewKey::new(
-        "openai-ci",
-        SecretString::from("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD"),
-    );
-    key.provider = Some("openai".into());
-    vault.keys_mut().add(key).unwrap();
-    vault
+    agent_vault::at(root, at)
 }
 
 fn mint(vault: &mut Vault, label: &str, created_by: &str) -> String {
