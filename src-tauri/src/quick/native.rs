@@ -132,7 +132,7 @@ impl Popup {
         news.set_hexpand(true);
         let list = gtk::ListBox::new();
         list.set_selection_mode(gtk::SelectionMode::Single);
-        let keys = gtk::Label::new(Some("↑↓ choose · Enter copy · Esc close"));
+        let keys = gtk::Label::new(Some("↑↓ choose · Enter copy (or open) · Esc close"));
         keys.set_xalign(0.0);
         keys.style_context().add_class("keys");
         column.pack_start(&entry, false, false, 0);
