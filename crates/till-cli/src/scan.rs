@@ -33,7 +33,8 @@ pub struct ScanArgs {
     /// Print the findings as SARIF 2.1.0 (GitHub code scanning, editors).
     #[arg(long)]
     sarif: bool,
-    /// Scan the staged version of the files the next commit changes.
+    /// Scan what the next commit adds (the staged lines; a key committed before is
+    /// for --git-history).
     #[arg(long, conflicts_with = "git_history")]
     staged: bool,
     /// Scan every blob in the repository's history, once, naming the commit.

@@ -467,6 +467,43 @@ fn staged_and_history_find_a_key_added_then_removed() {
 }
 
 #[test]
+fn staged_reports_only_the_lines_the_commit_adds() {
+    let home = home_with_vault();
+    let repo = new_repo(&home);
+    write(&repo, "app.py", &format!("STRIPE_KEY = \"{STRIPE}\"\n"));
+    git_ok(&home, &repo, &["add", "."]);
+    git_ok(&home, &repo, &["commit", "-qm", "an old mistake"]);
+    // A later change to the same file, elsewhere: the hook must not block it.
+    write(
+        &repo,
+        "app.py",
+        &format!("STRIPE_KEY = \"{STRIPE}\"\nprint('hello')\n"),
+    );
+    git_ok(&home, &repo, &["add", "app.py"]);
+    let unrelated = till(&home, &repo, &["scan", "--staged"], true);
+    assert_eq!(unrelated.status.code(), Some(0), "{}", stderr(&unrelated));
+
+    // The key copied to a new line is added by this commit.
+    write(
+        &repo,
+        "app.py",
+        &format!("STRIPE_KEY = \"{STRIPE}\"\nprint('hello')\nBACKUP = \"{STRIPE}\"\n"),
+    );
+    git_ok(&home, &repo, &["add", "app.py"]);
+    let copied = till(&home, &repo, &["scan", "--staged", "--json"], true);
+    assert_eq!(copied.status.code(), Some(1), "{}", stderr(&copied));
+    assert_eq!(
+        findings(&copied),
+        [(
+            "app.py".to_owned(),
+            3,
+            "vault_key".to_owned(),
+            Some("Stripe prod".to_owned())
+        )]
+    );
+}
+
+#[test]
 fn the_pre_commit_hook_blocks_a_key_and_keeps_the_existing_hook() {
     let home = Home::new();
     let repo = new_repo(&home);

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,7 +39,8 @@ pub fn repo_root(path: &Path) -> Result<PathBuf, ScanError> {
 }
 
 /// Scans the staged version of every file added, copied, modified or renamed in the
-/// index of the repository holding `path`.
+/// index of the repository holding `path`, and reports what is on the lines the next
+/// commit adds.
 pub fn scan_staged(
     scanner: &Scanner,
     vault: &dyn Fingerprints,
@@ -68,7 +70,59 @@ pub fn scan_staged(
             }
         })
         .collect();
-    scan_blobs(scanner, vault, &top, blobs, options)
+    let mut outcome = scan_blobs(scanner, vault, &top, blobs, options)?;
+    // A key on a line this commit does not add was committed before: `--git-history`
+    // finds it, and blocking every later commit that touches its file would teach people
+    // to skip the hook. A file with no hunks (a pure rename) keeps its findings.
+    let added = added_lines(&String::from_utf8_lossy(&git(
+        &top,
+        &[
+            "-c",
+            "core.quotePath=false",
+            "diff",
+            "--cached",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            "--diff-filter=ACMR",
+        ],
+    )?));
+    outcome.findings.retain(|f| {
+        added
+            .get(&f.path)
+            .is_none_or(|ranges| ranges.iter().any(|r| r.contains(&f.line)))
+    });
+    Ok(outcome)
+}
+
+/// The lines a `git diff -U0` adds, per file (the new side's path, as git prints it).
+fn added_lines(diff: &str) -> HashMap<String, Vec<RangeInclusive<usize>>> {
+    let mut added: HashMap<String, Vec<RangeInclusive<usize>>> = HashMap::new();
+    let mut file: Option<String> = None;
+    for line in diff.lines() {
+        if let Some(name) = line.strip_prefix("+++ ") {
+            // "/dev/null" for a deletion; git ends a name holding a space with a tab.
+            file = name
+                .strip_prefix("b/")
+                .map(|n| n.trim_end_matches('\t').to_owned());
+        } else if let (Some(hunk), Some(file)) = (line.strip_prefix("@@ "), &file) {
+            // "@@ -a,b +c,d @@": the new side starts at c and spans d lines (1 if omitted).
+            let new_side = hunk.split(' ').find_map(|part| part.strip_prefix('+'));
+            if let Some(range) = new_side.and_then(new_lines) {
+                added.entry(file.clone()).or_default().push(range);
+            }
+        }
+    }
+    added
+}
+
+/// "c,d" or "c" of a hunk header: lines c to c+d-1, none when d is 0.
+fn new_lines(spec: &str) -> Option<RangeInclusive<usize>> {
+    let (start, count) = match spec.split_once(',') {
+        Some((start, count)) => (start.parse::<usize>().ok()?, count.parse::<usize>().ok()?),
+        None => (spec.parse::<usize>().ok()?, 1),
+    };
+    (count > 0).then(|| start..=start + count - 1)
 }
 
 /// Scans every blob reachable from any ref of the repository holding `path`, once,
@@ -299,4 +353,28 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, ScanError> {
         )));
     }
     Ok(out.stdout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn added_lines_are_read_from_the_new_side_of_each_hunk() {
+        let diff = "diff --git a/app.py b/app.py
+--- a/app.py
++++ b/app.py
+@@ -1 +1,2 @@ def main():
+@@ -10,0 +12 @@
+@@ -20,3 +22,0 @@
+diff --git a/my notes.txt b/my notes.txt
+--- /dev/null
++++ b/my notes.txt\t
+@@ -0,0 +1,3 @@
+";
+        let added = added_lines(diff);
+        assert_eq!(added["app.py"], [1..=2, 12..=12]);
+        assert_eq!(added["my notes.txt"], [1..=3]);
+        assert_eq!(added.len(), 2);
+    }
 }
