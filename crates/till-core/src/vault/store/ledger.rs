@@ -195,15 +195,28 @@ impl Store {
         Ok(out)
     }
 
-    /// Appends one request to the ledger and to its grant's totals, in one transaction.
-    pub fn append_usage(&mut self, record: &UsageRecord) -> Result<(), TillError> {
-        let path = self.path.clone();
-        let db = |e| db_error(&path, e);
+    /// Runs `work` in one transaction committed with `synchronous=NORMAL` (the ledger's
+    /// rows survive `kill -9` and skip an fsync per request; the grant's totals move in
+    /// the same transaction, so they stay consistent), then restores `FULL`.
+    fn ledger_transaction(
+        &mut self,
+        work: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), TillError> {
+        let db = |e| db_error(&self.path, e);
         self.conn
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(db)?;
-        let result = (|| {
-            let tx = self.conn.transaction().map_err(db)?;
+        let result = self.conn.transaction().and_then(|tx| {
+            work(&tx)?;
+            tx.commit()
+        });
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        result.and(restored).map_err(|e| db_error(&self.path, e))
+    }
+
+    /// Appends one request to the ledger and to its grant's totals, in one transaction.
+    pub fn append_usage(&mut self, record: &UsageRecord) -> Result<(), TillError> {
+        self.ledger_transaction(|tx| {
             tx.execute(
                 "INSERT INTO usage (grant_id, at, day, provider, model, endpoint, input_tokens,
                                     output_tokens, micro_usd, status, latency_ms, estimated)
@@ -222,8 +235,7 @@ impl Store {
                     int(record.latency_ms),
                     record.estimated,
                 ],
-            )
-            .map_err(db)?;
+            )?;
             tx.execute(
                 "UPDATE grants SET calls = calls + 1, input_tokens = input_tokens + ?2,
                         output_tokens = output_tokens + ?3, micro_usd = micro_usd + ?4,
@@ -236,14 +248,9 @@ impl Store {
                     int(record.micro_usd),
                     record.at.to_rfc3339(),
                 ],
-            )
-            .map_err(db)?;
-            tx.commit().map_err(db)
-        })();
-        self.conn
-            .pragma_update(None, "synchronous", "FULL")
-            .map_err(db)?;
-        result
+            )?;
+            Ok(())
+        })
     }
 
     /// Counts one request the gateway refused itself: one upsert of its minute's counter,
@@ -252,13 +259,7 @@ impl Store {
     /// (`synchronous=NORMAL`, as for usage). So a grant refused forever holds at most
     /// `REFUSAL_DAYS` days of minutes per reason.
     pub fn append_refusal(&mut self, refused: &RefusedCall) -> Result<(), TillError> {
-        let path = self.path.clone();
-        let db = |e| db_error(&path, e);
-        self.conn
-            .pragma_update(None, "synchronous", "NORMAL")
-            .map_err(db)?;
-        let result = (|| {
-            let tx = self.conn.transaction().map_err(db)?;
+        self.ledger_transaction(|tx| {
             tx.execute(
                 "INSERT INTO refusals (grant_id, minute, day, code, status, count, last_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
@@ -272,13 +273,11 @@ impl Store {
                     refused.status,
                     refused.at.to_rfc3339(),
                 ],
-            )
-            .map_err(db)?;
+            )?;
             tx.execute(
                 "UPDATE grants SET refused = refused + 1 WHERE id = ?1",
                 [&refused.grant_id],
-            )
-            .map_err(db)?;
+            )?;
             let oldest = refused.at - chrono::Duration::days(REFUSAL_DAYS);
             tx.execute(
                 "DELETE FROM refusals WHERE grant_id = ?1 AND minute < ?2",
@@ -286,14 +285,9 @@ impl Store {
                     refused.grant_id,
                     oldest.format("%Y-%m-%dT%H:%M").to_string()
                 ],
-            )
-            .map_err(db)?;
-            tx.commit().map_err(db)
-        })();
-        self.conn
-            .pragma_update(None, "synchronous", "FULL")
-            .map_err(db)?;
-        result
+            )?;
+            Ok(())
+        })
     }
 
     /// The gateway's refusals whose minute's last one is after `since`, per grant, for
