@@ -2,7 +2,8 @@
 //!
 //! This crate only adapts `till-core` to Tauri: it builds the tray, opens and closes the
 //! window, and exposes one thin command per user action. Till lives in the tray; the
-//! window (and with it the web engine's processes) exists only while it is open.
+//! window (and with it the web engine's processes) exists only while it is open and for
+//! a short keep-warm time after it closes (`windows`).
 #![forbid(unsafe_code)]
 
 mod agents;
@@ -26,6 +27,7 @@ mod tray;
 #[cfg(target_os = "linux")]
 mod webengine;
 mod windows;
+mod working_set;
 
 use tauri::{Manager, RunEvent};
 

@@ -14,38 +14,47 @@ use crate::tray;
 /// How often the idle timer looks at the clock.
 const IDLE_CHECK_EVERY: Duration = Duration::from_secs(5);
 
+/// Start-up's last step is the keyring unlock; a moment after it, Till is idle.
+const SETTLED_AFTER_UNLOCK: Duration = Duration::from_secs(1);
+
 /// Opens the vault with the OS keyring if it was set up that way. The keyring may be slow
 /// or absent at login, so this runs on its own thread; failing is normal for vaults that
-/// always ask for the password.
+/// always ask for the password. Either way start-up is over then, and Till hands the
+/// memory only start-up used back to the kernel (`crate::working_set`).
 pub fn unlock_with_keyring_in_background(app: AppHandle) {
     std::thread::spawn(move || {
-        let state = app.state::<AppState>();
-        if !Vault::exists(&state.paths) {
-            return;
-        }
-        let opened = Keyring::connect().and_then(|keyring| {
-            Vault::open(
-                &state.paths,
-                Unlock::Keyring(&keyring),
-                state.clock.clone(),
-                &state.settings,
-            )
-        });
-        match opened {
-            Ok(vault) => {
-                state.set_unlocked(vault);
-                tracing::info!("vault opened with the OS keyring");
-                tray::refresh(&app);
-            }
-            Err(error) if error.code() == ErrorCode::PasswordRequired => {
-                tracing::info!("vault stays locked until the master password is given");
-            }
-            Err(error) => tracing::warn!(
-                error = %crate::logging::loggable(&error),
-                "could not open the vault with the OS keyring"
-            ),
-        }
+        unlock_with_keyring(&app);
+        crate::working_set::trim_later(&app, SETTLED_AFTER_UNLOCK, "start-up done");
     });
+}
+
+fn unlock_with_keyring(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    if !Vault::exists(&state.paths) {
+        return;
+    }
+    let opened = Keyring::connect().and_then(|keyring| {
+        Vault::open(
+            &state.paths,
+            Unlock::Keyring(&keyring),
+            state.clock.clone(),
+            &state.settings,
+        )
+    });
+    match opened {
+        Ok(vault) => {
+            state.set_unlocked(vault);
+            tracing::info!("vault opened with the OS keyring");
+            tray::refresh(app);
+        }
+        Err(error) if error.code() == ErrorCode::PasswordRequired => {
+            tracing::info!("vault stays locked until the master password is given");
+        }
+        Err(error) => tracing::warn!(
+            error = %crate::logging::loggable(&error),
+            "could not open the vault with the OS keyring"
+        ),
+    }
 }
 
 /// Locks the vault after `auto_lock_after` without a user action.

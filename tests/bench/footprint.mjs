@@ -9,7 +9,8 @@
 //
 //   TILL_BENCH_RUNS=5            runs of the footprint measure
 //   TILL_BENCH_MODE=creep        the creep run instead: TILL_BENCH_CYCLES (1000) window
-//                                open/close cycles and as many quick-search uses, stopped
+//                                open/close cycles (each building and tearing down the
+//                                web view: keep-warm off) and as many quick-search uses, stopped
 //                                after TILL_BENCH_CREEP_MINUTES (60) whatever the count
 import { execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -37,6 +38,8 @@ const CYCLES = Number(process.env.TILL_BENCH_CYCLES ?? 1000);
 const CREEP_MINUTES = Number(process.env.TILL_BENCH_CREEP_MINUTES ?? 60);
 const ARTIFACTS = process.env.TILL_ARTIFACTS ?? join(tmpdir(), "till-artifacts");
 const SETTLE_MS = 3_000; // let freed memory and exited helpers settle before measuring
+/** `[window] keep_warm_seconds`' default: a closed window is torn down after this. */
+const KEEP_WARM_MS = 30_000;
 const QUICK_TITLE = "Till quick search";
 const SHORTCUT = "ctrl+shift+k";
 const PASSWORD = "bench bench bench bench 42";
@@ -150,8 +153,8 @@ async function stop(child) {
 }
 
 /** Starts Till with default settings; resolves once the vault is open in the tray. */
-async function startTill() {
-  const env = freshEnv(freshHome());
+async function startTill(extraEnv = {}) {
+  const env = { ...freshEnv(freshHome()), ...extraEnv };
   const before = new Set(registeredTrayItems());
   const started = performance.now();
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -220,8 +223,9 @@ async function openWindow(item, { timed = true } = {}) {
   return {};
 }
 
-/** Closes the window with Ctrl+W and waits (bounded) for the web engine's helpers to go. */
-async function closeWindow(pid) {
+/** Closes the window with Ctrl+W; unless `warm`, waits (bounded) for the web engine's
+ *  helpers to go, which takes the keep-warm time with default settings. */
+async function closeWindow(pid, { warm = false, teardownMs = 8_000 } = {}) {
   await waitFor(
     "the window to close",
     () => {
@@ -232,9 +236,10 @@ async function closeWindow(pid) {
     },
     { intervalMs: 700 },
   );
+  if (warm) return;
   try {
     await waitFor("the web engine's helpers to exit", () => webHelpers(pid).length === 0, {
-      timeoutMs: 8_000,
+      timeoutMs: teardownMs,
     });
   } catch {
     /* some stay: the PSS figure says what they cost */
@@ -262,13 +267,20 @@ async function measureTill() {
   await sleep(SETTLE_MS);
   const windowOpen = treeMemory(pid);
 
-  await closeWindow(pid);
+  // Closed and opened again at once: the window is still warm (only hidden).
+  await closeWindow(pid, { warm: true });
+  const reopenWarm = await openWindow(item);
+
+  // Closed for good: torn down once the keep-warm time has passed.
+  const closedAt = performance.now();
+  await closeWindow(pid, { teardownMs: KEEP_WARM_MS + 10_000 });
+  const teardownMs = performance.now() - closedAt;
   const helpersAfterClose = webHelpers(pid).join(" ") || "none";
   await sleep(SETTLE_MS);
   const afterClose = treeMemory(pid);
 
   const reopen = await openWindow(item);
-  await closeWindow(pid);
+  await closeWindow(pid, { warm: true });
   await quit(till);
   return {
     measures: {
@@ -276,6 +288,7 @@ async function measureTill() {
       trayOnlyKib: trayOnly.pss,
       trayOnlyUssKib: trayOnly.uss,
       quickFirstMappedMs: quickFirst.mappedMs,
+      quickFirstContentMs: quickFirst.contentMs,
       quickFirstPaintedMs: quickFirst.paintedMs,
       quickAgainPaintedMs: quickAgain.paintedMs,
       afterQuickKib: afterQuick.pss,
@@ -286,6 +299,9 @@ async function measureTill() {
       openMappedMs: open.mappedMs,
       openContentMs: open.contentMs,
       openMs: open.paintedMs,
+      reopenWarmMappedMs: reopenWarm.mappedMs,
+      reopenWarmPaintedMs: reopenWarm.paintedMs,
+      teardownMs,
       reopenMappedMs: reopen.mappedMs,
       reopenContentMs: reopen.contentMs,
       reopenPaintedMs: reopen.paintedMs,
@@ -362,25 +378,36 @@ async function footprint() {
   row("Till, after quick search twice (PSS)", t.afterQuickKib, mib, ratio(t.afterQuickKib));
   row("Till, window open (PSS)", t.windowOpenKib, mib, ratio(t.windowOpenKib));
   row("Till, window open (USS)", t.windowOpenUssKib, mib, ussRatio(t.windowOpenUssKib));
-  row("Till, after open + close (PSS)", t.afterCloseKib, mib, ratio(t.afterCloseKib));
-  row("Till, after open + close (USS)", t.afterCloseUssKib, mib, ussRatio(t.afterCloseUssKib));
+  row("Till, after open + close, torn down (PSS)", t.afterCloseKib, mib, ratio(t.afterCloseKib));
+  row(
+    "Till, after open + close, torn down (USS)",
+    t.afterCloseUssKib,
+    mib,
+    ussRatio(t.afterCloseUssKib),
+  );
   row("Till, cold start → tray ready", t.trayReadyMs, ms);
   row("Till, quick search: shortcut → mapped", t.quickFirstMappedMs, ms);
+  row("Till, quick search: shortcut → first content", t.quickFirstContentMs, ms);
   row("Till, quick search: shortcut → painted", t.quickFirstPaintedMs, ms);
   row("Till, quick search again → painted", t.quickAgainPaintedMs, ms);
   row("Till, Open Till → window mapped", t.openMappedMs, ms);
   row("Till, Open Till → first content", t.openContentMs, ms);
   row("Till, Open Till → page painted", t.openMs, ms);
-  row("Till, reopen → window mapped", t.reopenMappedMs, ms);
-  row("Till, reopen → first content", t.reopenContentMs, ms);
-  row("Till, reopen → page painted", t.reopenPaintedMs, ms);
+  row("Till, reopen while warm → window mapped", t.reopenWarmMappedMs, ms);
+  row("Till, reopen while warm → page painted", t.reopenWarmPaintedMs, ms);
+  row("Till, close → web engine ended (keep-warm)", t.teardownMs, ms);
+  row("Till, reopen after teardown → mapped", t.reopenMappedMs, ms);
+  row("Till, reopen after teardown → first content", t.reopenContentMs, ms);
+  row("Till, reopen after teardown → page painted", t.reopenPaintedMs, ms);
   console.log(`web engine helpers left after close: ${[...new Set(helpers)].join("; ")}`);
   console.log("(painted = the first frame the window then kept for 500 ms, read from X)");
 }
 
 /** Many window and quick-search cycles in one Till; idle PSS before and after. */
 async function creep() {
-  const till = await startTill();
+  // Every cycle builds and tears down a web view, the case a leak would show in; with the
+  // default keep-warm time most reopens would only show a hidden window.
+  const till = await startTill({ TILL_WINDOW_KEEP_WARM_SECONDS: "0" });
   await sleep(SETTLE_MS);
   const firstIdle = treeMemory(till.pid);
   const deadline = Date.now() + CREEP_MINUTES * 60_000;

@@ -1,6 +1,7 @@
 // Till as a person meets it: it starts to the tray, Open Till shows the window with the
-// status Rust reports, closing the window leaves Till in the tray without its web engine,
-// a second launch brings the running Till forward, and Quit exits cleanly.
+// status Rust reports, closing the window leaves Till in the tray (the window kept warm
+// for a quick reopen, then torn down with its web engine), a second launch brings the
+// running Till forward, and Quit exits cleanly.
 //
 // Runs the real debug app through tauri-driver + WebKitWebDriver inside
 // scripts/lib/desktop-session.sh (Xvfb, private D-Bus, gnome-keyring, dunst, tray watcher).
@@ -14,18 +15,21 @@ import {
   childProcesses,
   isRunning,
   pressKeys,
+  residentCodeKib,
   screenshotScreen,
   screenshotWindow,
   visibleWindows,
   waitForSettledPaint,
 } from "./support/desktop.mjs";
 import { clickTrayMenu, registeredTrayItems, trayMenu, trayProps } from "./support/tray.mjs";
-import { waitFor } from "./support/wait.mjs";
+import { sleep, waitFor } from "./support/wait.mjs";
 
 const WINDOW_TITLE = "Till";
 const WEB_PROCESS = /^WebKitWebProces/;
 /** WebKit's helpers: the web process of a page, and the context's network process. */
 const WEB_HELPER = /^WebKit(WebProces|NetworkPr)/;
+/** A shorter keep-warm time than the default 30 s, to keep the suite quick. */
+const KEEP_WARM_SECONDS = 5;
 
 /** Presses Ctrl+W in Till's window until it closes: a freshly mapped window may still be
  *  loading its page, and a person would simply press again. */
@@ -52,7 +56,10 @@ describe("Till in the tray", () => {
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    till = await launchTill({ logName: "tauri-driver-tray.log" });
+    till = await launchTill({
+      logName: "tauri-driver-tray.log",
+      extraEnv: { TILL_WINDOW_KEEP_WARM_SECONDS: String(KEEP_WARM_SECONDS) },
+    });
     ({ item, pid, home, env } = till);
   });
 
@@ -132,13 +139,60 @@ describe("Till in the tray", () => {
     );
   });
 
-  it("closing the window keeps Till in the tray and ends the web engine's processes", async () => {
+  it("a window closed and opened again at once is the same page, shown again", async () => {
+    const webProcess = () =>
+      childProcesses(pid)
+        .filter((p) => WEB_PROCESS.test(p.name))
+        .map((p) => p.pid);
+    const [before] = webProcess();
+    assert.ok(before, "the open window has its web process");
+    await browser.execute(() => {
+      window.__tillKeptWarm = true;
+    });
     await closeWithCtrlW();
+    assert.equal(visibleWindows(WINDOW_TITLE).length, 0, "closed: no window on screen");
+    clickTrayMenu(item, "Open Till");
+    await waitFor("the window to show again", () => visibleWindows(WINDOW_TITLE).length === 1);
+    assert.deepEqual(webProcess(), [before], "no new web process was started");
+    assert.equal(
+      await browser.execute(() => window.__tillKeptWarm === true),
+      true,
+      "the page was kept, not reloaded",
+    );
+  });
+
+  it("closing the window keeps Till in the tray, then ends the web engine and frees its memory", async () => {
+    const codeWhileOpen = residentCodeKib(pid);
+    const log = join(home, "state", "till-desktop.log");
+    const trimsBefore = (readFileSync(log, "utf8").match(/handed idle memory back/g) ?? []).length;
+    const closedAt = Date.now();
+    await closeWithCtrlW();
+    await sleep(500);
+    assert.ok(
+      childProcesses(pid).some((p) => WEB_PROCESS.test(p.name)),
+      "kept warm for a moment after the close",
+    );
     // The network process too: Till idles in the tray without any of WebKit's helpers.
     await waitFor(
       "WebKit's web and network processes to exit",
       () => childProcesses(pid).every((p) => !WEB_HELPER.test(p.name)),
       { timeoutMs: 20_000 },
+    );
+    assert.ok(
+      Date.now() - closedAt >= KEEP_WARM_SECONDS * 1000,
+      "torn down only once the keep-warm time has passed",
+    );
+    // The code WebKit, JavaScriptCore and Mesa ran for the window is handed back, not
+    // kept resident in the idle Till (src-tauri/src/working_set.rs).
+    await waitFor(
+      "Till to hand the window's memory back",
+      () =>
+        (readFileSync(log, "utf8").match(/handed idle memory back/g) ?? []).length > trimsBefore,
+    );
+    const codeAfter = residentCodeKib(pid);
+    assert.ok(
+      codeAfter < codeWhileOpen / 2,
+      `code resident in Till: ${codeWhileOpen} KiB with the window open, ${codeAfter} KiB after`,
     );
     assert.ok(isRunning(pid), "Till keeps running");
     assert.ok(registeredTrayItems().includes(item), "the tray item stays");

@@ -47,6 +47,37 @@ pub struct Settings {
     pub scan: ScanSettings,
     /// Locking with the desktop session (`[lock]`).
     pub lock: LockSettings,
+    /// The main window's life after a close (`[window]`).
+    pub window: WindowSettings,
+}
+
+/// The `[window]` table. Closing the main window hides it for `keep_warm_seconds`, so
+/// opening it again within that time is instant; after that its web view (and WebKit's
+/// processes, most of an open window's memory) is torn down. 0 tears down at once.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WindowSettings {
+    /// Seconds a closed window stays ready for a reopen; 0–3600.
+    pub keep_warm_seconds: u32,
+}
+
+impl WindowSettings {
+    /// The longest a closed window is kept: an hour is already most of a work session.
+    pub const MAX_KEEP_WARM_SECONDS: u32 = 3600;
+
+    /// How long a closed window stays ready, capped at [`Self::MAX_KEEP_WARM_SECONDS`].
+    pub fn keep_warm(&self) -> std::time::Duration {
+        let seconds = self.keep_warm_seconds.min(Self::MAX_KEEP_WARM_SECONDS);
+        std::time::Duration::from_secs(u64::from(seconds))
+    }
+}
+
+impl Default for WindowSettings {
+    fn default() -> Self {
+        Self {
+            keep_warm_seconds: 30,
+        }
+    }
 }
 
 /// What the desktop session tells Till, as far as locking goes.
@@ -192,6 +223,7 @@ impl Default for Settings {
             agents: AlertSettings::default(),
             scan: ScanSettings::default(),
             lock: LockSettings::default(),
+            window: WindowSettings::default(),
         }
     }
 }
@@ -286,6 +318,19 @@ mod tests {
         assert!(!lock.locks_on(SessionEvent::ScreenLocked));
         assert!(!lock.locks_on(SessionEvent::SessionLocked));
         assert!(lock.locks_on(SessionEvent::Sleeping));
+    }
+
+    #[test]
+    fn a_closed_window_stays_warm_for_half_a_minute_unless_set_and_at_most_an_hour() {
+        let (_root, paths) = paths_with(None);
+        let window = Settings::load(&paths).unwrap().window;
+        assert_eq!(window.keep_warm(), std::time::Duration::from_secs(30));
+        let (_root, paths) = paths_with(Some("[window]\nkeep_warm_seconds = 0\n"));
+        let window = Settings::load(&paths).unwrap().window;
+        assert_eq!(window.keep_warm(), std::time::Duration::ZERO);
+        let (_root, paths) = paths_with(Some("[window]\nkeep_warm_seconds = 86400\n"));
+        let window = Settings::load(&paths).unwrap().window;
+        assert_eq!(window.keep_warm(), std::time::Duration::from_secs(3600));
     }
 
     #[test]

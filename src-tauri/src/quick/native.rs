@@ -28,6 +28,8 @@ use crate::windows;
 const TITLE: &str = "Till quick search";
 /// How long "Copied …" stays before the popup closes.
 const DONE_LINGER: Duration = Duration::from_millis(600);
+/// How long the popup stays closed before its memory is trimmed (`crate::working_set`).
+const QUICK_TRIM_AFTER: Duration = Duration::from_secs(2);
 
 /// Colours from `ui/src/app.css` (same names), so both themes read like Till's window.
 const STYLE: &str = "
@@ -204,6 +206,9 @@ impl Popup {
         self.entry.set_text("");
         self.picker.borrow_mut().reset();
         self.render();
+        // The popup ran GTK's list and entry code; once it has stayed closed a moment, that
+        // goes back to the kernel like the window's (a burst of uses trims once).
+        crate::working_set::trim_later(&self.app, QUICK_TRIM_AFTER, "quick search closed");
     }
 
     /// Handles the keys quick search owns; the rest go to the entry.

@@ -26,6 +26,9 @@ export async function launchTill({ now = "2026-11-27T09:00:00Z", extraEnv = {}, 
     // WebKitWebDriver drives the first web view Till builds; where quick search is a
     // prewarmed web window (not on Linux) it would be that one, so tests start without it.
     TILL_QUICK_PREWARM: "0",
+    // A closed window is torn down at once, so each suite's reopen builds a fresh page;
+    // tray-and-window.test.mjs covers the keep-warm time itself.
+    TILL_WINDOW_KEEP_WARM_SECONDS: "0",
     // WebKitWebDriver's screenshots hang when GDK has no OpenGL or WebKit does not
     // composite, which Till sets for itself to stay small (src-tauri/src/webengine.rs);
     // set either way here, Till leaves them alone. scripts/bench runs the shipped setup.

@@ -75,6 +75,18 @@ export function isRunning(pid) {
   return s !== null && s.state !== "Z";
 }
 
+/** KiB of program and library code (executable file mappings) resident in `pid`. */
+export function residentCodeKib(pid) {
+  let total = 0;
+  let code = false;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \d+\s+(\/.*)?$/.exec(line);
+    if (header) code = header[1] === "r-xp" && Boolean(header[2]);
+    else if (code && line.startsWith("Rss:")) total += Number(/(\d+) kB/.exec(line)[1]);
+  }
+  return total;
+}
+
 /** Live child processes of `pid` with their names (WebKit's helpers show up here). */
 export function childProcesses(pid) {
   return readdirSync("/proc")
