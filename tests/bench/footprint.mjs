@@ -9,9 +9,10 @@
 //
 //   TILL_BENCH_RUNS=5            runs of the footprint measure
 //   TILL_BENCH_MODE=creep        the creep run instead: TILL_BENCH_CYCLES (1000) window
-//                                open/close cycles (each building and tearing down the
-//                                web view: keep-warm off) and as many quick-search uses, stopped
-//                                after TILL_BENCH_CREEP_MINUTES (60) whatever the count
+//                                open/close cycles and as many quick-search uses, stopped
+//                                after TILL_BENCH_CREEP_MINUTES (60) whatever the count;
+//                                TILL_BENCH_KEEP_WARM_SECONDS=0 tears the window down
+//                                each cycle instead of the default 30 s keep-warm
 import { execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import {
@@ -405,9 +406,14 @@ async function footprint() {
 
 /** Many window and quick-search cycles in one Till; idle PSS before and after. */
 async function creep() {
-  // Every cycle builds and tears down a web view, the case a leak would show in; with the
-  // default keep-warm time most reopens would only show a hidden window.
-  const till = await startTill({ TILL_WINDOW_KEEP_WARM_SECONDS: "0" });
+  // Default settings keep a closed window warm for 30 s, so quick cycles only hide and
+  // show it; TILL_BENCH_KEEP_WARM_SECONDS=0 makes every cycle build and tear down a web
+  // view, the case a leak in that path shows in.
+  const keepWarm = process.env.TILL_BENCH_KEEP_WARM_SECONDS;
+  const warm = keepWarm !== "0";
+  const till = await startTill(
+    keepWarm === undefined ? {} : { TILL_WINDOW_KEEP_WARM_SECONDS: keepWarm },
+  );
   await sleep(SETTLE_MS);
   const firstIdle = treeMemory(till.pid);
   const deadline = Date.now() + CREEP_MINUTES * 60_000;
@@ -415,7 +421,7 @@ async function creep() {
   let cycles = 0;
   while (cycles < CYCLES && Date.now() < deadline) {
     await openWindow(till.item, { timed: false });
-    await closeWindow(till.pid);
+    await closeWindow(till.pid, { warm });
     await useQuickSearch({ timed: false });
     cycles += 1;
     if (cycles % 100 === 0) {
@@ -425,15 +431,27 @@ async function creep() {
       );
     }
   }
+  // Idle again: the last window torn down, its memory and the popup's handed back.
+  await waitFor("the web engine's helpers to exit", () => webHelpers(till.pid).length === 0, {
+    timeoutMs: KEEP_WARM_MS + 10_000,
+  });
   await sleep(SETTLE_MS);
   const lastIdle = treeMemory(till.pid);
   await quit(till);
-  const report = { cycles, firstIdle, lastIdle, samples, minutesAllowed: CREEP_MINUTES };
+  const report = {
+    cycles,
+    keepWarmSeconds: keepWarm ?? "default",
+    firstIdle,
+    lastIdle,
+    samples,
+    minutesAllowed: CREEP_MINUTES,
+  };
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(join(ARTIFACTS, "footprint-creep.json"), JSON.stringify(report, null, 2));
   const change = (key) => `${((lastIdle[key] / firstIdle[key] - 1) * 100).toFixed(1)} %`;
   console.log(
     `\ncreep: ${cycles} window open/close cycles and ${cycles} quick-search uses` +
+      ` (keep-warm ${keepWarm === undefined ? "default, 30 s" : `${keepWarm} s`})` +
       `${cycles < CYCLES ? ` (stopped at the ${CREEP_MINUTES}-minute bound)` : ""}\n` +
       `tray-resident PSS ${mib(firstIdle.pss)} first, ${mib(lastIdle.pss)} after (${change("pss")}); ` +
       `USS ${mib(firstIdle.uss)} first, ${mib(lastIdle.uss)} after (${change("uss")})`,
