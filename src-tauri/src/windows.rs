@@ -61,12 +61,12 @@ fn keep_warm(app: &AppHandle) -> Duration {
 /// `keep_warm`; with no warm time, lets the close go ahead.
 fn on_close_requested(app: &AppHandle, api: &tauri::CloseRequestApi) {
     let warm = keep_warm(app);
-    let Some(window) = app.get_webview_window(MAIN_WINDOW) else {
-        return;
-    };
     if warm.is_zero() {
         return;
     }
+    let Some(window) = app.get_webview_window(MAIN_WINDOW) else {
+        return;
+    };
     api.prevent_close();
     if let Err(error) = window.hide() {
         tracing::warn!(%error, "could not hide the window; closing it");

@@ -49,25 +49,26 @@ fn trim_heap() -> bool {
 mod tests {
     use super::*;
 
-    /// Resident KiB of this process, from /proc/self/status.
-    fn rss_kib() -> u64 {
+    /// Resident KiB of this process's file-backed pages (`RssFile` in /proc/self/status):
+    /// only the madvise part of `trim` lowers it, not `malloc_trim`.
+    fn file_resident_kib() -> u64 {
         let status = std::fs::read_to_string("/proc/self/status").expect("status");
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix("RssFile:"))
             .and_then(|v| v.trim().strip_suffix("kB")?.trim().parse().ok())
-            .expect("VmRSS")
+            .expect("RssFile")
     }
 
     #[test]
-    fn trimming_lowers_resident_memory_and_the_process_runs_on() {
-        let before = rss_kib();
+    fn trimming_drops_resident_file_pages_and_the_process_runs_on() {
+        let before = file_resident_kib();
         let trimmed = trim().expect("trim");
-        let after = rss_kib();
+        let after = file_resident_kib();
         assert!(trimmed.mappings > 0 && trimmed.file_kib > 0, "{trimmed:?}");
         assert!(
-            after < before,
-            "resident {before} KiB before, {after} KiB after"
+            after < before / 2,
+            "file pages resident: {before} KiB before, {after} KiB after"
         );
         // The code just dropped runs again: it faults back in from the page cache.
         let again = trim().expect("a second trim runs the same code");
