@@ -25,6 +25,8 @@ mod session_lock;
 mod state;
 mod tray;
 #[cfg(target_os = "linux")]
+mod tray_menu_opening;
+#[cfg(target_os = "linux")]
 mod webengine;
 mod windows;
 mod working_set;
@@ -147,6 +149,8 @@ pub fn run() -> Result<i32, StartupError> {
         ])
         .setup(|app| {
             tray::create(app.handle())?;
+            #[cfg(target_os = "linux")]
+            tray_menu_opening::watch(app.handle());
             lifecycle::unlock_with_keyring_in_background(app.handle().clone());
             lifecycle::start_idle_lock(app.handle().clone());
             lifecycle::start_session_socket(app.handle());

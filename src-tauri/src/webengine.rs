@@ -7,10 +7,10 @@
 //! which gain nothing from GPU compositing. Either is left alone when the user set it
 //! (the end-to-end suite sets both back: WebKitWebDriver's screenshots hang without them).
 //!
-//! Closing the window destroys its web view and WebKit's web process exits with it, but
-//! the web context keeps its network process (≈40 MiB PSS) for the app's life, and
-//! WebKitGTK 2.4x offers no call to end it. So once the last web view is gone, Till ends
-//! that process itself; WebKit starts a new one for the next window's first load (the
+//! Once a closed window's keep-warm time is over (`crate::windows`), Till ends its page's
+//! web process, but the web context keeps its network process (≈40 MiB PSS) for the
+//! app's life, and WebKitGTK 2.4x offers no call to end it. So once the web process is
+//! gone, Till ends that process itself; WebKit starts both again for the next load (the
 //! end-to-end suite reopens the window after this). The context also uses the
 //! document-viewer cache model: a local bundle gains nothing from memory caches.
 //!
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use tauri::{AppHandle, Manager, WebviewWindow};
+use tauri::{AppHandle, WebviewWindow};
 use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
 
 /// How long to wait for the web process to exit after its window closed.
@@ -75,19 +75,23 @@ pub fn configure(window: &WebviewWindow) {
     }
 }
 
-/// After a window closed: once its web process has exited and no web view is left, ends
-/// the network process. Waits on a thread of its own; decides on the main thread, where
-/// windows are created, so a window opened meanwhile keeps its network process.
-pub fn release_after_close(app: &AppHandle) {
+/// Ends a hidden window's page: its web process goes now and, once it has, the network
+/// process. Waits on a thread of its own; decides on the main thread, where pages are
+/// loaded, so a window shown again meanwhile keeps its network process.
+pub fn end_page(app: &AppHandle, window: &WebviewWindow) {
+    let ended = window.with_webview(|webview| webview.inner().terminate_web_process());
+    if let Err(error) = ended {
+        tracing::warn!(%error, "could not end the window's web process");
+        return;
+    }
     let app = app.clone();
     std::thread::spawn(move || {
         let deadline = Instant::now() + WEB_PROCESS_EXIT;
         while !helpers(WEB_PROCESS).is_empty() && Instant::now() < deadline {
             std::thread::sleep(POLL);
         }
-        let handle = app.clone();
-        let posted = app.run_on_main_thread(move || {
-            if handle.webview_windows().is_empty() && helpers(WEB_PROCESS).is_empty() {
+        let posted = app.run_on_main_thread(|| {
+            if crate::windows::page_ended() && helpers(WEB_PROCESS).is_empty() {
                 end_network_process();
                 crate::working_set::trim("the window's web engine ended");
             }

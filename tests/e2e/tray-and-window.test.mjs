@@ -1,6 +1,6 @@
 // Till as a person meets it: it starts to the tray, Open Till shows the window with the
 // status Rust reports, closing the window leaves Till in the tray (the window kept warm
-// for a quick reopen, then torn down with its web engine), a second launch brings the
+// for a quick reopen, then its page and web engine ended), a second launch brings the
 // running Till forward, and Quit exits cleanly.
 //
 // Runs the real debug app through tauri-driver + WebKitWebDriver inside
@@ -21,7 +21,13 @@ import {
   visibleWindows,
   waitForSettledPaint,
 } from "./support/desktop.mjs";
-import { clickTrayMenu, registeredTrayItems, trayMenu, trayProps } from "./support/tray.mjs";
+import {
+  clickTrayMenu,
+  openTrayMenu,
+  registeredTrayItems,
+  trayMenu,
+  trayProps,
+} from "./support/tray.mjs";
 import { sleep, waitFor } from "./support/wait.mjs";
 
 const WINDOW_TITLE = "Till";
@@ -199,6 +205,48 @@ describe("Till in the tray", () => {
     screenshotScreen(join(ARTIFACTS, "02-closed-to-tray.png"));
   });
 
+  it("opening the tray menu loads the page in the hidden window, and ends it unused", async () => {
+    const webProcesses = () => childProcesses(pid).filter((p) => WEB_PROCESS.test(p.name));
+    assert.equal(webProcesses().length, 0, "the page ended with the last close");
+    openTrayMenu(item);
+    await waitFor("the hidden window to load its page", () => webProcesses().length === 1);
+    assert.deepEqual(visibleWindows(WINDOW_TITLE), [], "nothing shown: the menu is still up");
+    // Nothing chosen: the page goes again (after 10 s, or the keep-warm time if longer).
+    const openedAt = Date.now();
+    await waitFor(
+      "WebKit's helpers to exit",
+      () => childProcesses(pid).every((p) => !WEB_HELPER.test(p.name)),
+      { timeoutMs: 25_000 },
+    );
+    assert.ok(Date.now() - openedAt >= 9_000, "kept while a person might still choose");
+  });
+
+  it("Open Till from an opened menu shows the page it loaded meanwhile", async () => {
+    openTrayMenu(item);
+    const [prepared] = await waitFor("the page to load", () => {
+      const found = childProcesses(pid).filter((p) => WEB_PROCESS.test(p.name));
+      return found.length === 1 && found.map((p) => p.pid);
+    });
+    await sleep(1_000); // a person reading the menu
+    const clickedAt = Date.now();
+    clickTrayMenu(item, "Open Till");
+    await waitFor("the window to show", () => visibleWindows(WINDOW_TITLE).length === 1);
+    const [windowId] = visibleWindows(WINDOW_TITLE);
+    await waitForSettledPaint(windowId);
+    console.log(
+      `# page painted ${Date.now() - clickedAt} ms after Open Till (menu opened 1 s before)`,
+    );
+    assert.deepEqual(
+      childProcesses(pid)
+        .filter((p) => WEB_PROCESS.test(p.name))
+        .map((p) => p.pid),
+      [prepared],
+      "the page loaded while the menu was up is the one shown",
+    );
+    screenshotWindow(windowId, join(ARTIFACTS, "02b-window-from-menu.png"));
+    await closeWithCtrlW();
+  });
+
   it("a second launch shows the running Till and exits", async () => {
     const second = spawn(APP, [], { env, stdio: "ignore" });
     const code = await new Promise((resolve) => second.once("exit", resolve));
@@ -212,6 +260,7 @@ describe("Till in the tray", () => {
   });
 
   it("Open Till reopens a closed window, WebKit starting its helpers again", async () => {
+    const [windowBefore] = visibleWindows(WINDOW_TITLE);
     await closeWithCtrlW();
     await waitFor(
       "WebKit's helpers to exit",
@@ -232,6 +281,10 @@ describe("Till in the tray", () => {
       helpers.join(" "),
     );
     assert.ok(helpers.includes("WebKitNetworkPr"), helpers.join(" "));
+    // The same window, its page loaded afresh (painted above): Till keeps the hidden
+    // window and its web view (a destroyed one is never freed, src-tauri/src/windows.rs).
+    // WebKitWebDriver ended its session with the page's process, so no WebDriver here.
+    assert.equal(windowId, windowBefore, "the window is reused, not built again");
     screenshotWindow(windowId, join(ARTIFACTS, "03-window-reopened.png"));
   });
 

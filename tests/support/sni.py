@@ -177,6 +177,15 @@ def find_entry(entries, label, parents=()):
     return None
 
 
+def open_menu(item):
+    """Opens the menu's root as a panel does when the tray icon is clicked: AboutToShow,
+    then an "opened" event. Nothing is chosen; the panel's menu stays up."""
+    service, menu_path, _entries = menu_layout(item)
+    call(service, menu_path, MENU_IFACE, "AboutToShow", GLib.Variant("(i)", (0,)), None)
+    call(service, menu_path, MENU_IFACE, "Event",
+         GLib.Variant("(isvu)", (0, "opened", GLib.Variant("s", ""), 0)), None)
+
+
 def click(item, label):
     """Clicks the entry labelled `label`, wherever it is in the menu, as a panel does.
 
@@ -221,10 +230,13 @@ def main(argv):
         print(json.dumps(item_props(argv[2])))
     elif command == "menu" and len(argv) == 3:
         print(json.dumps(menu_layout(argv[2])[2]))
+    elif command == "open" and len(argv) == 3:
+        open_menu(argv[2])
+        print("null")
     elif command == "click" and len(argv) == 4:
         print(json.dumps(click(argv[2], argv[3])))
     else:
-        sys.exit("usage: sni.py watch RECORD_FILE | props ITEM | menu ITEM | click ITEM LABEL")
+        sys.exit("usage: sni.py watch RECORD_FILE | props ITEM | menu ITEM | open ITEM | click ITEM LABEL")
 
 
 if __name__ == "__main__":

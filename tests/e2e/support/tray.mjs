@@ -33,6 +33,10 @@ export const trayProps = (item) => sni("props", item);
  *  submenu's entries in the same shape. */
 export const trayMenu = (item) => sni("menu", item);
 
+/** Opens the menu as a panel does when the icon is clicked (AboutToShow and "opened" for
+ *  the root), choosing nothing. `clickTrayMenu` alone skips this, as some panels do. */
+export const openTrayMenu = (item) => sni("open", item);
+
 /** Clicks the menu entry with this label, as a panel does. */
 export const clickTrayMenu = (item, label) => sni("click", item, label);
 
