@@ -48,8 +48,8 @@ pub fn show_main(app: &AppHandle) {
     }
 }
 
-/// Counts closes and opens: a teardown scheduled at a close goes ahead only if nothing
-/// happened to the window since.
+/// Counts closes, opens and preparations: a page end scheduled by one goes ahead only if
+/// nothing happened to the window since.
 static WINDOW_GENERATION: AtomicU64 = AtomicU64::new(0);
 
 /// How long a closed window stays ready: `[window] keep_warm_seconds`, or
@@ -102,6 +102,7 @@ const PREPARED_FOR: Duration = Duration::from_secs(10);
 /// loads its page now (building the window the first time), unless it is on screen or
 /// already has one. Opening the window then only shows it. A page not shown is ended
 /// like a closed window's, after `PREPARED_FOR` or the keep-warm time.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // only Linux reports the menu
 pub fn prepare_main(app: &AppHandle) {
     let prepared = match app.get_webview_window(MAIN_WINDOW) {
         Some(window) if window.is_visible().unwrap_or(false) => return,

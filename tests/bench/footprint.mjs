@@ -11,7 +11,7 @@
 //   TILL_BENCH_MODE=creep        the creep run instead: TILL_BENCH_CYCLES (1000) window
 //                                open/close cycles and as many quick-search uses, stopped
 //                                after TILL_BENCH_CREEP_MINUTES (60) whatever the count;
-//                                TILL_BENCH_KEEP_WARM_SECONDS=0 tears the window down
+//                                TILL_BENCH_KEEP_WARM_SECONDS=0 ends the window's page
 //                                each cycle instead of the default 30 s keep-warm
 import { execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -428,8 +428,8 @@ async function footprint() {
 /** Many window and quick-search cycles in one Till; idle PSS before and after. */
 async function creep() {
   // Default settings keep a closed window warm for 30 s, so quick cycles only hide and
-  // show it; TILL_BENCH_KEEP_WARM_SECONDS=0 makes every cycle build and tear down a web
-  // view, the case a leak in that path shows in.
+  // show it; TILL_BENCH_KEEP_WARM_SECONDS=0 makes every cycle end the page and load it
+  // again, the case a leak in that path shows in.
   const keepWarm = process.env.TILL_BENCH_KEEP_WARM_SECONDS;
   const warm = keepWarm !== "0";
   const till = await startTill(

@@ -52,8 +52,8 @@ pub struct Settings {
 }
 
 /// The `[window]` table. Closing the main window hides it for `keep_warm_seconds`, so
-/// opening it again within that time is instant; after that its web view (and WebKit's
-/// processes, most of an open window's memory) is torn down. 0 tears down at once.
+/// opening it again within that time is instant; after that its page (and WebKit's
+/// processes, most of an open window's memory) is ended. 0 ends it at once.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WindowSettings {

@@ -2,8 +2,9 @@
 
 use crate::error::{CommandResult, IpcError};
 
-/// Closes the calling window (Ctrl+W). Till keeps running in the tray, and the webview is
-/// destroyed with the window, as when the window manager's close button is used.
+/// Closes the calling window (Ctrl+W), as the window manager's close button does: Till
+/// keeps running in the tray, and the window's page ends after the keep-warm time
+/// (`crate::windows`).
 #[tauri::command]
 pub fn close_main_window(window: tauri::WebviewWindow) -> CommandResult<()> {
     window.close().map_err(IpcError::internal)
