@@ -27,7 +27,7 @@ use nix::unistd::Pid;
 use tauri::{AppHandle, WebviewWindow};
 use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
 
-/// How long to wait for the web process to exit after its window closed.
+/// How long to wait for the web process to exit once its page was ended.
 const WEB_PROCESS_EXIT: Duration = Duration::from_secs(5);
 const POLL: Duration = Duration::from_millis(50);
 /// Process names as the kernel keeps them (15 characters).

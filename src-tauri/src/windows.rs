@@ -101,9 +101,13 @@ const PREPARED_FOR: Duration = Duration::from_secs(10);
 /// The tray menu opened: a person may be about to choose Open Till, so the hidden window
 /// loads its page now (building the window the first time), unless it is on screen or
 /// already has one. Opening the window then only shows it. A page not shown is ended
-/// like a closed window's, after `PREPARED_FOR` or the keep-warm time.
+/// like a closed window's, after `PREPARED_FOR` or the keep-warm time. Off with
+/// `[window] prepare_on_menu = false`.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // only Linux reports the menu
 pub fn prepare_main(app: &AppHandle) {
+    if !app.state::<AppState>().settings.window.prepare_on_menu {
+        return;
+    }
     let prepared = match app.get_webview_window(MAIN_WINDOW) {
         Some(window) if window.is_visible().unwrap_or(false) => return,
         Some(window) => {
