@@ -34,11 +34,12 @@ pub fn watch(app: &AppHandle) {
     };
     let app = app.clone();
     connection.add_filter(move |_, message, incoming| {
-        let body = message.body();
+        // Every message on the session bus passes here: the body is read only for
+        // dbusmenu calls.
         let opening = incoming
             && message.message_type() == DBusMessageType::MethodCall
             && message.interface().as_deref() == Some(DBUSMENU)
-            && opens_root(message.member().as_deref(), body.as_ref());
+            && opens_root(message.member().as_deref(), message.body().as_ref());
         if opening {
             let handle = app.clone();
             if let Err(error) =

@@ -8,6 +8,8 @@
 //!   scripts/lib/desktop-session.sh target/debug/examples/hibernate_cycles
 #![forbid(unsafe_code)]
 
+mod common;
+
 use std::time::Duration;
 
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
@@ -17,13 +19,6 @@ const CYCLES: u32 = 60;
 const OPEN_FOR: Duration = Duration::from_millis(1200);
 const CLOSED_FOR: Duration = Duration::from_millis(800);
 const LABEL: &str = "cycled";
-
-/// `RssAnon` from /proc/self/status, in KiB.
-fn anonymous_resident_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let value = status.lines().find_map(|l| l.strip_prefix("RssAnon:"))?;
-    value.trim().strip_suffix("kB")?.trim().parse().ok()
-}
 
 /// Runs `action` on the cycled window, on the main thread.
 fn with_window(
@@ -62,7 +57,7 @@ fn cycle(app: &AppHandle) {
             window.show()
         });
         if cycle % 10 == 0 {
-            let kib = anonymous_resident_kib().unwrap_or(0);
+            let kib = common::anonymous_resident_kib().unwrap_or(0);
             eprintln!("{cycle} cycles: anonymous resident {kib} KiB");
         }
     }
@@ -70,15 +65,5 @@ fn cycle(app: &AppHandle) {
 }
 
 fn main() {
-    let built = tauri::Builder::default()
-        .setup(|app| {
-            let handle = app.handle().clone();
-            std::thread::spawn(move || cycle(&handle));
-            Ok(())
-        })
-        .run(tauri::generate_context!());
-    if let Err(error) = built {
-        eprintln!("hibernate_cycles: {error}");
-        std::process::exit(1);
-    }
+    common::run("hibernate_cycles", cycle);
 }
