@@ -1,7 +1,7 @@
 // Till as a person meets it: it starts to the tray, Open Till shows the window with the
 // status Rust reports, closing the window leaves Till in the tray (the window kept warm
 // for a quick reopen, then its page and web engine ended), a second launch brings the
-// running Till forward, and Quit exits cleanly.
+// running Till forward, keys typed in other apps cost it nothing, and Quit exits cleanly.
 //
 // Runs the real debug app through tauri-driver + WebKitWebDriver inside
 // scripts/lib/desktop-session.sh (Xvfb, private D-Bus, gnome-keyring, dunst, tray watcher).
@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { APP, ARTIFACTS, CLI, launchTill } from "./support/app.mjs";
 import {
+  anonymousKib,
   childProcesses,
   isRunning,
   pressKeys,
@@ -34,6 +35,8 @@ const WINDOW_TITLE = "Till";
 const WEB_PROCESS = /^WebKitWebProces/;
 /** WebKit's helpers: the web process of a page, and the context's network process. */
 const WEB_HELPER = /^WebKit(WebProces|NetworkPr)/;
+/** Keys typed with no Till window open (no window has the focus). */
+const KEYS_TYPED_ELSEWHERE = 5_000;
 /** A shorter keep-warm time than the default 30 s, to keep the suite quick. */
 const KEEP_WARM_SECONDS = 5;
 
@@ -286,6 +289,26 @@ describe("Till in the tray", () => {
     // WebKitWebDriver ended its session with the page's process, so no WebDriver here.
     assert.equal(windowId, windowBefore, "the window is reused, not built again");
     screenshotWindow(windowId, join(ARTIFACTS, "03-window-reopened.png"));
+  });
+
+  it("keys typed in other apps cost Till no memory", async () => {
+    // tao's X11 thread used to take every key pressed anywhere on the desktop and keep
+    // ≈220 bytes of each (Cargo.toml, the `tauri` features). 5,000 keys leaked ≈1 MiB.
+    await closeWithCtrlW();
+    await waitFor(
+      "WebKit's helpers to exit",
+      () => childProcesses(pid).every((p) => !WEB_HELPER.test(p.name)),
+      { timeoutMs: 20_000 },
+    );
+    await sleep(2_000);
+    const before = anonymousKib(pid);
+    for (let typed = 0; typed < KEYS_TYPED_ELSEWHERE; typed += 1_000) {
+      execFileSync("xdotool", ["type", "--delay", "0", "x".repeat(1_000)]);
+    }
+    await sleep(1_000);
+    const grown = anonymousKib(pid) - before;
+    console.log(`# ${KEYS_TYPED_ELSEWHERE} keys typed elsewhere: Till's memory +${grown} KiB`);
+    assert.ok(grown < 256, `Till grew by ${grown} KiB while keys were typed in other apps`);
   });
 
   it("Quit from the tray menu exits cleanly", async () => {

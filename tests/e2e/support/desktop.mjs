@@ -87,6 +87,12 @@ export function residentCodeKib(pid) {
   return total;
 }
 
+/** KiB of anonymous memory (heap, stacks, private data) resident in `pid`. */
+export function anonymousKib(pid) {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  return Number(/^Anonymous:\s+(\d+) kB/m.exec(rollup)[1]);
+}
+
 /** Live child processes of `pid` with their names (WebKit's helpers show up here). */
 export function childProcesses(pid) {
   return readdirSync("/proc")
