@@ -177,13 +177,25 @@ def find_entry(entries, label, parents=()):
     return None
 
 
-def open_menu(item):
-    """Opens the menu's root as a panel does when the tray icon is clicked: AboutToShow,
-    then an "opened" event. Nothing is chosen; the panel's menu stays up."""
+#: How each kind of panel tells an app its root menu is opening (read in each panel's source).
+#: "qt": AboutToShow, then an "opened" event (libdbusmenu-qt: KDE Plasma, LXQt; GNOME's
+#: AppIndicator extension and COSMIC send both too). "gtk": AboutToShowGroup([0]) alone, once
+#: the menu is up (libdbusmenu-gtk3: waybar, XFCE, Cinnamon). "budgie": an "opened" event alone.
+PANEL_STYLES = ("qt", "gtk", "budgie")
+
+
+def open_menu(item, style="qt"):
+    """Opens the menu's root as a panel of `style` does when the tray icon is clicked.
+    Nothing is chosen; the panel's menu stays up."""
     service, menu_path, _entries = menu_layout(item)
-    call(service, menu_path, MENU_IFACE, "AboutToShow", GLib.Variant("(i)", (0,)), None)
-    call(service, menu_path, MENU_IFACE, "Event",
-         GLib.Variant("(isvu)", (0, "opened", GLib.Variant("s", ""), 0)), None)
+    if style == "qt":
+        call(service, menu_path, MENU_IFACE, "AboutToShow", GLib.Variant("(i)", (0,)), None)
+    if style == "gtk":
+        call(service, menu_path, MENU_IFACE, "AboutToShowGroup", GLib.Variant("(ai)", ([0],)),
+             None)
+    if style in ("qt", "budgie"):
+        call(service, menu_path, MENU_IFACE, "Event",
+             GLib.Variant("(isvu)", (0, "opened", GLib.Variant("s", ""), 0)), None)
 
 
 def click(item, label):
@@ -230,13 +242,13 @@ def main(argv):
         print(json.dumps(item_props(argv[2])))
     elif command == "menu" and len(argv) == 3:
         print(json.dumps(menu_layout(argv[2])[2]))
-    elif command == "open" and len(argv) == 3:
-        open_menu(argv[2])
+    elif command == "open" and (len(argv) == 3 or len(argv) == 4 and argv[3] in PANEL_STYLES):
+        open_menu(argv[2], *argv[3:])
         print("null")
     elif command == "click" and len(argv) == 4:
         print(json.dumps(click(argv[2], argv[3])))
     else:
-        sys.exit("usage: sni.py watch RECORD_FILE | props ITEM | menu ITEM | open ITEM | click ITEM LABEL")
+        sys.exit("usage: sni.py watch RECORD_FILE | props ITEM | menu ITEM | open ITEM [qt|gtk|budgie] | click ITEM LABEL")
 
 
 if __name__ == "__main__":

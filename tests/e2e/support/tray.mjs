@@ -33,9 +33,11 @@ export const trayProps = (item) => sni("props", item);
  *  submenu's entries in the same shape. */
 export const trayMenu = (item) => sni("menu", item);
 
-/** Opens the menu as a panel does when the icon is clicked (AboutToShow and "opened" for
- *  the root), choosing nothing. `clickTrayMenu` alone skips this, as some panels do. */
-export const openTrayMenu = (item) => sni("open", item);
+/** Opens the menu as a panel does when the icon is clicked, choosing nothing. `style` is
+ *  how the panel says so: "qt" (AboutToShow and "opened" for the root: Plasma, LXQt,
+ *  GNOME), "gtk" (AboutToShowGroup alone: waybar, XFCE, Cinnamon) or "budgie" ("opened"
+ *  alone); see tests/support/sni.py. `clickTrayMenu` alone skips this. */
+export const openTrayMenu = (item, style = "qt") => sni("open", item, style);
 
 /** Clicks the menu entry with this label, as a panel does. */
 export const clickTrayMenu = (item, label) => sni("click", item, label);
