@@ -85,14 +85,16 @@ pub fn end_page(app: &AppHandle, window: &WebviewWindow) {
         return;
     }
     let app = app.clone();
+    let window = window.clone();
     std::thread::spawn(move || {
         let deadline = Instant::now() + WEB_PROCESS_EXIT;
         while !helpers(WEB_PROCESS).is_empty() && Instant::now() < deadline {
             std::thread::sleep(POLL);
         }
-        let posted = app.run_on_main_thread(|| {
+        let posted = app.run_on_main_thread(move || {
             if crate::windows::page_ended() && helpers(WEB_PROCESS).is_empty() {
                 end_network_process();
+                release_drawing_buffer(&window);
                 crate::working_set::trim("the window's web engine ended");
             }
         });
@@ -100,6 +102,21 @@ pub fn end_page(app: &AppHandle, window: &WebviewWindow) {
             tracing::warn!(%error, "could not reach the main thread to free the web engine");
         }
     });
+}
+
+/// Hands back the shared memory the hidden window's last frames went through. On X11,
+/// cairo sends pixels to the server through a MIT-SHM pool the size of the window
+/// (≈2.5 MiB for Till's) and frees an empty pool only when it next needs shared memory,
+/// which a hidden window never does. Making and dropping a tiny image surface for the
+/// window is such a need: cairo frees the blocks the server is done with, then the empty
+/// pool. The next frame makes a new one, as the first did.
+fn release_drawing_buffer(window: &WebviewWindow) {
+    use gtk::prelude::WidgetExt;
+    let Some(surface) = window.gtk_window().ok().and_then(|gtk| gtk.window()) else {
+        return;
+    };
+    surface.display().sync(); // the server's reads so far, so their blocks count as free
+    drop(surface.create_similar_image_surface(gtk::cairo::Format::ARgb32, 16, 16, 1));
 }
 
 fn end_network_process() {

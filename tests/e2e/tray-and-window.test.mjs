@@ -18,6 +18,7 @@ import {
   pressKeys,
   residentCodeKib,
   screenshotScreen,
+  sharedSegmentsKib,
   screenshotWindow,
   visibleWindows,
   waitForSettledPaint,
@@ -178,6 +179,7 @@ describe("Till in the tray", () => {
 
   it("closing the window keeps Till in the tray, then ends the web engine and frees its memory", async () => {
     const codeWhileOpen = residentCodeKib(pid);
+    const segmentsWhileOpen = sharedSegmentsKib(pid);
     const log = join(home, "state", "till-desktop.log");
     const trimsBefore = (readFileSync(log, "utf8").match(/handed idle memory back/g) ?? []).length;
     const closedAt = Date.now();
@@ -209,6 +211,12 @@ describe("Till in the tray", () => {
       codeAfter < codeWhileOpen / 2,
       `code resident in Till: ${codeWhileOpen} KiB with the window open, ${codeAfter} KiB after`,
     );
+    // cairo's window-sized shared-memory pool goes with the page (webengine.rs).
+    const segments = sharedSegmentsKib(pid);
+    console.log(
+      `# shared memory: ${segmentsWhileOpen} KiB with the window open, ${segments} KiB after`,
+    );
+    assert.ok(segments < 1024, `Till keeps ${segments} KiB of shared memory with no window`);
     assert.ok(isRunning(pid), "Till keeps running");
     assert.ok(registeredTrayItems().includes(item), "the tray item stays");
     screenshotScreen(join(ARTIFACTS, "02-closed-to-tray.png"));

@@ -93,6 +93,18 @@ export function anonymousKib(pid) {
   return Number(/^Anonymous:\s+(\d+) kB/m.exec(rollup)[1]);
 }
 
+/** KiB of shared-memory segments resident in `pid` (whoever else maps them too). */
+export function sharedSegmentsKib(pid) {
+  let total = 0;
+  let segment = false;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) segment = header[1].startsWith("/SYSV");
+    else if (segment && line.startsWith("Rss:")) total += Number(/(\d+) kB/.exec(line)[1]);
+  }
+  return total;
+}
+
 /** Live child processes of `pid` with their names (WebKit's helpers show up here). */
 export function childProcesses(pid) {
   return readdirSync("/proc")
