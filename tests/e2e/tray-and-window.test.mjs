@@ -47,6 +47,13 @@ const KEYS_TYPED_ELSEWHERE = 5_000;
 /** A shorter keep-warm time than the default 30 s, to keep the suite quick. */
 const KEEP_WARM_SECONDS = 5;
 
+/** Waits until none of WebKit's helpers runs under `pid`: its page (and the network
+ *  process with it) has ended. */
+const helpersGone = (pid, what, timeoutMs) =>
+  waitFor(what, () => childProcesses(pid).every((p) => !WEB_HELPER.test(p.name)), {
+    timeoutMs,
+  });
+
 /** Presses Ctrl+W in Till's window until it closes: a freshly mapped window may still be
  *  loading its page, and a person would simply press again. */
 async function closeWithCtrlW() {
@@ -190,11 +197,7 @@ describe("Till in the tray", () => {
       "kept warm for a moment after the close",
     );
     // The network process too: Till idles in the tray without any of WebKit's helpers.
-    await waitFor(
-      "WebKit's web and network processes to exit",
-      () => childProcesses(pid).every((p) => !WEB_HELPER.test(p.name)),
-      { timeoutMs: 20_000 },
-    );
+    await helpersGone(pid, "WebKit's web and network processes to exit", 20_000);
     assert.ok(
       Date.now() - closedAt >= KEEP_WARM_SECONDS * 1000,
       "torn down only once the keep-warm time has passed",
@@ -230,21 +233,13 @@ describe("Till in the tray", () => {
     await waitFor("the hidden window to load its page", () => webProcesses().length === 1);
     assert.deepEqual(visibleWindows(WINDOW_TITLE), [], "nothing shown: the menu is still up");
     // Nothing chosen: the page goes again (after 10 s, or the keep-warm time if longer).
-    await waitFor(
-      "WebKit's helpers to exit",
-      () => childProcesses(pid).every((p) => !WEB_HELPER.test(p.name)),
-      { timeoutMs: 25_000 },
-    );
+    await helpersGone(pid, "WebKit's helpers to exit", 25_000);
     assert.ok(Date.now() - openedAt >= 10_000, "kept while a person might still choose");
   });
 
   for (const [style, panels] of PANEL_STYLES) {
     it(`Open Till from a menu opened as in ${panels} shows the page it loaded meanwhile`, async () => {
-      await waitFor(
-        "the last page to end",
-        () => childProcesses(pid).every((p) => !WEB_HELPER.test(p.name)),
-        { timeoutMs: 25_000 },
-      );
+      await helpersGone(pid, "the last page to end", 25_000);
       openTrayMenu(item, style);
       const [prepared] = await waitFor("the page to load", () => {
         const found = childProcesses(pid).filter((p) => WEB_PROCESS.test(p.name));
@@ -286,11 +281,7 @@ describe("Till in the tray", () => {
   it("Open Till reopens a closed window, WebKit starting its helpers again", async () => {
     const [windowBefore] = visibleWindows(WINDOW_TITLE);
     await closeWithCtrlW();
-    await waitFor(
-      "WebKit's helpers to exit",
-      () => childProcesses(pid).every((p) => !WEB_HELPER.test(p.name)),
-      { timeoutMs: 20_000 },
-    );
+    await helpersGone(pid, "WebKit's helpers to exit", 20_000);
 
     const started = Date.now();
     clickTrayMenu(item, "Open Till");
@@ -316,11 +307,7 @@ describe("Till in the tray", () => {
     // tao's X11 thread used to take every key pressed anywhere on the desktop and keep
     // ≈220 bytes of each (Cargo.toml, the `tauri` features). 5,000 keys leaked ≈1 MiB.
     await closeWithCtrlW();
-    await waitFor(
-      "WebKit's helpers to exit",
-      () => childProcesses(pid).every((p) => !WEB_HELPER.test(p.name)),
-      { timeoutMs: 20_000 },
-    );
+    await helpersGone(pid, "WebKit's helpers to exit", 20_000);
     await sleep(2_000);
     const before = anonymousKib(pid);
     for (let typed = 0; typed < KEYS_TYPED_ELSEWHERE; typed += 1_000) {
