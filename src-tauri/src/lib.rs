@@ -38,13 +38,15 @@ pub use error::StartupError;
 /// Starts Till and blocks until the user quits; returns the exit code.
 pub fn run() -> Result<i32, StartupError> {
     #[cfg(target_os = "linux")]
-    webengine::prepare_environment();
+    let gl_drivers = webengine::prepare_environment();
     let state = state::AppState::from_env()?;
     logging::init(&state.paths);
     if let Some(problem) = &state.settings_problem {
         tracing::warn!(%problem, "settings.toml was not used; the defaults apply");
     }
     tracing::info!(version = till_core::VERSION, "starting Till");
+    #[cfg(target_os = "linux")]
+    gl_drivers.log();
 
     let app = tauri::Builder::default()
         // Must be first: a second launch hands over to the running Till and exits.

@@ -14,10 +14,15 @@
 //! end-to-end suite reopens the window after this). The context also uses the
 //! document-viewer cache model: a local bundle gains nothing from memory caches.
 //!
-//! The window leaves more in Till's own process: WebKit's UI side, JavaScriptCore and,
-//! through WebKit's EGL display, Mesa with all of LLVM (WebKitGTK 2.50 opens it whatever
-//! the settings above say, and its web process aborts without it). Once the helpers have
-//! gone, `crate::working_set` hands those pages back to the kernel.
+//! WebKitGTK 2.50 still opens an EGL display in Till's process on the first page load,
+//! whatever the settings above say, and with it Mesa and all of LLVM: 8 MiB of LLVM's
+//! relocated data alone stays dirty for the life of the tray app. With compositing off
+//! that display serves nothing, so `till_quiet_gl` has Till's own EGL dispatcher start
+//! with no driver; the web process, started later, gets the drivers as usual (it aborts
+//! without them). Left alone when compositing is on: the UI side then needs the display.
+//!
+//! The window still leaves WebKit's UI side and JavaScriptCore in Till's own process.
+//! Once the helpers have gone, `crate::working_set` hands those pages back to the kernel.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -35,16 +40,15 @@ const WEB_PROCESS: &str = "WebKitWebProces";
 const NETWORK_PROCESS: &str = "WebKitNetworkPr";
 
 /// Environment for GTK and WebKit, set before either starts (see the module's doc).
-const QUIET_GL: [(&str, &str); 2] = [
-    ("GDK_GL", "disable"),
-    ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
-];
+const QUIET_GL: [(&str, &str); 2] = [("GDK_GL", "disable"), (COMPOSITING_OFF, "1")];
 
 /// The variables Till set itself (not the user), to keep out of programs it starts.
 static SET_BY_TILL: OnceLock<Vec<&'static str>> = OnceLock::new();
 
-/// Sets GTK's and WebKit's environment; call first thing, before any thread starts.
-pub fn prepare_environment() {
+/// Sets GTK's and WebKit's environment and, with compositing off, keeps GL drivers out
+/// of Till's process; call first thing, before any thread starts. Log what it returns
+/// once logging is up.
+pub fn prepare_environment() -> GlDrivers {
     let mut set = Vec::new();
     for (name, value) in QUIET_GL {
         if std::env::var_os(name).is_none() {
@@ -53,6 +57,45 @@ pub fn prepare_environment() {
         }
     }
     let _ = SET_BY_TILL.set(set);
+    if compositing_on() {
+        return GlDrivers::NeededForCompositing;
+    }
+    match till_quiet_gl::keep_drivers_out() {
+        Ok(()) => GlDrivers::KeptOut,
+        Err(reason) => GlDrivers::NotKeptOut(reason),
+    }
+}
+
+/// Whether WebKit composites (`WEBKIT_DISABLE_COMPOSITING_MODE` unset, empty or `0`).
+fn compositing_on() -> bool {
+    std::env::var_os(COMPOSITING_OFF).is_none_or(|value| value.is_empty() || value == "0")
+}
+
+const COMPOSITING_OFF: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+
+/// What [`prepare_environment`] did about GL drivers in Till's own process.
+#[derive(Debug)]
+pub enum GlDrivers {
+    /// Till's EGL dispatcher has no driver; the web process still gets them.
+    KeptOut,
+    /// Compositing is on (the user set it), and WebKit's UI side needs a display.
+    NeededForCompositing,
+    /// The dispatcher could not be steered; the first page loads the drivers, as before.
+    NotKeptOut(till_quiet_gl::NotKeptOut),
+}
+
+impl GlDrivers {
+    pub fn log(&self) {
+        match self {
+            Self::KeptOut => tracing::info!("GL drivers kept out of Till's process"),
+            Self::NeededForCompositing => {
+                tracing::info!("GL drivers left to WebKit: compositing is on")
+            }
+            Self::NotKeptOut(reason) => {
+                tracing::info!(%reason, "GL drivers will load with the first page")
+            }
+        }
+    }
 }
 
 /// Keeps Till's own GL settings out of a program it starts (the browser): they suit

@@ -4,12 +4,12 @@
 //! monitor. Two things stay with the process long after they stopped being used:
 //!
 //! - **Code and read-only data it ran once.** Start-up runs through Till's own binary,
-//!   GTK and WebKit's start-up code; opening the window runs WebKit's UI side,
-//!   JavaScriptCore and Mesa with all of LLVM (≈70 MiB of pages on Debian 12, measured
-//!   in `scripts/bench`). Those pages stay mapped in Till's process until the kernel needs
-//!   memory. `MADV_DONTNEED` unmaps them now. They stay in the kernel's page cache, so
-//!   code run again later faults back in from memory, not from disk; the kernel can
-//!   also reclaim them more readily once no process maps them.
+//!   GTK and WebKit's start-up code; opening the window runs WebKit's UI side and
+//!   JavaScriptCore (Mesa and LLVM stay out: `till-quiet-gl`). Those pages stay mapped
+//!   in Till's process until the kernel needs memory. `MADV_DONTNEED` unmaps them now.
+//!   They stay in the kernel's page cache, so code run again later faults back in from
+//!   memory, not from disk; the kernel can also reclaim them more readily once no
+//!   process maps them.
 //! - **Heap it freed.** glibc keeps freed heap in its arenas; `malloc_trim(0)` returns
 //!   the whole free pages to the kernel.
 //!

@@ -112,3 +112,12 @@ export function childProcesses(pid) {
     .map(stat)
     .filter((s) => s && s.ppid === pid && s.state !== "Z");
 }
+
+/** Which GL drivers `pid` maps: Mesa's DRI or gallium driver and LLVM (file names). */
+export function glDriversMapped(pid) {
+  const files = readFileSync(`/proc/${pid}/maps`, "utf8")
+    .split("\n")
+    .map((line) => /\s(\/\S+)$/.exec(line)?.[1])
+    .filter((file) => file && /\/dri\/|libLLVM|libgallium/.test(file));
+  return [...new Set(files)];
+}
