@@ -66,12 +66,18 @@ pub fn prepare_environment() -> GlDrivers {
     }
 }
 
-/// Whether WebKit composites (`WEBKIT_DISABLE_COMPOSITING_MODE` unset, empty or `0`).
+/// Whether WebKit composites: the user forced it, or did not turn it off.
 fn compositing_on() -> bool {
-    std::env::var_os(COMPOSITING_OFF).is_none_or(|value| value.is_empty() || value == "0")
+    set_to_yes(COMPOSITING_FORCED) || !set_to_yes(COMPOSITING_OFF)
+}
+
+/// WebKit's reading of its switches: set, and to anything but empty or `0`.
+fn set_to_yes(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|value| !value.is_empty() && value != "0")
 }
 
 const COMPOSITING_OFF: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+const COMPOSITING_FORCED: &str = "WEBKIT_FORCE_COMPOSITING_MODE";
 
 /// What [`prepare_environment`] did about GL drivers in Till's own process.
 #[derive(Debug)]

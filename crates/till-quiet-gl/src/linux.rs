@@ -43,7 +43,7 @@ fn first_egl_call() -> Result<String, NotKeptOut> {
     // SAFETY: dlopen takes a NUL-terminated name and returns a handle or null; libEGL's
     // constructors only set up its own dispatch tables.
     #[allow(unsafe_code)]
-    let library = unsafe { libc::dlopen(EGL_LIBRARY.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
+    let library = unsafe { libc::dlopen(EGL_LIBRARY.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
     if library.is_null() {
         return Err(NotKeptOut::NoLibrary(last_dl_error()));
     }
