@@ -39,6 +39,10 @@ const POLL: Duration = Duration::from_millis(50);
 const WEB_PROCESS: &str = "WebKitWebProces";
 const NETWORK_PROCESS: &str = "WebKitNetworkPr";
 
+/// WebKit's switches for GPU compositing.
+const COMPOSITING_OFF: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+const COMPOSITING_FORCED: &str = "WEBKIT_FORCE_COMPOSITING_MODE";
+
 /// Environment for GTK and WebKit, set before either starts (see the module's doc).
 const QUIET_GL: [(&str, &str); 2] = [("GDK_GL", "disable"), (COMPOSITING_OFF, "1")];
 
@@ -75,9 +79,6 @@ fn compositing_on() -> bool {
 fn set_to_yes(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|value| !value.is_empty() && value != "0")
 }
-
-const COMPOSITING_OFF: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-const COMPOSITING_FORCED: &str = "WEBKIT_FORCE_COMPOSITING_MODE";
 
 /// What [`prepare_environment`] did about GL drivers in Till's own process.
 #[derive(Debug)]

@@ -13,8 +13,8 @@
 //! Why not destroy the window: in Tauri 2.12 a destroyed window's GTK window and web view
 //! are never freed, about 70 KiB each time in a plain Tauri app
 //! (`tests/bench/tauri-hello/examples/window_cycles.rs`). Ending only the page stays
-//! under 1 KiB a cycle there (`hibernate_cycles.rs` beside it), 4–6 KiB in Till, and the
-//! next open skips building the window and its web view.
+//! under 1 KiB a cycle there (`hibernate_cycles.rs` beside it), about 1 KiB in Till
+//! (`scripts/bench creep`), and the next open skips building the window and its web view.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
