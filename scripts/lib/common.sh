@@ -113,6 +113,21 @@ build_ui() {
   (cd "$TILL_ROOT/ui" && npm run --silent build -- --logLevel warn)
 }
 
+# A cold run of the test command writes about TEST_DISK_GIB of build output under
+# target/ (measured on a clean clone with CI's settings). Running out half-way ends in
+# rustc's "No space left on device" minutes later, so say it up front, with what to do.
+TEST_DISK_GIB=6
+warn_if_disk_is_short() {
+  local need_gib=$1 free_kib free_gib
+  free_kib=$(df -Pk "$TILL_ROOT" | awk 'NR == 2 { print $4 }')
+  free_gib=$((free_kib / 1024 / 1024))
+  if [ "$free_gib" -lt "$need_gib" ]; then
+    say "warning: only ${free_gib} GiB free on $(df -P "$TILL_ROOT" | awk 'NR == 2 { print $6 }');" \
+      "a cold build needs about ${need_gib} GiB. If it fails with 'No space left on device'," \
+      "free space (old clones, other target/ folders) or run 'cargo clean' and try again."
+  fi
+}
+
 # Stage timing: `stage NAME` starts one, `stage_summary` prints them all.
 STAGE_NAMES=()
 STAGE_SECONDS=()
