@@ -1,8 +1,9 @@
 // Training in the real window: a lesson read to its end leads into the app and is
 // recorded; a team file opened in the window shows which keys break its policies, and
-// fixing one (setting an owner) turns the team compliant.
+// fixing one (setting an owner) turns the team compliant; a team check that scans a large
+// folder for keys leaves the window's other requests answered meanwhile.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ARTIFACTS, launchTill } from "./support/app.mjs";
@@ -112,5 +113,71 @@ describe("training in the window", () => {
     const keys = JSON.parse(till(home, NOW, ["list", "--json"]));
     assert.equal(keys[0].owner, "Ada");
     assert.match(till(home, NOW, ["log"]), /team file adopted: Payments/);
+  });
+
+  it("answers the window while a team check scans a large folder for keys", async () => {
+    // 1,500 files (45 MB) of source, the vault's Stripe key in the last one: seconds of
+    // scanning for a debug build, where a key listing takes milliseconds.
+    const repo = join(home, "big-repo");
+    const source = Array.from(
+      { length: 400 },
+      (_, i) => `const setting_${i} = "${(i * 7919).toString(16).padStart(24, "0")}";\n`,
+    ).join("");
+    for (let d = 0; d < 30; d++) {
+      mkdirSync(join(repo, `pkg${d}`), { recursive: true });
+      for (let f = 0; f < 50; f++) writeFileSync(join(repo, `pkg${d}`, `mod${f}.js`), source);
+    }
+    writeFileSync(
+      join(repo, "pkg29", "zz-config.js"),
+      `const stripe = "rk_live_${"p".repeat(30)}";\n`,
+    );
+    const teamFile = `[team]
+name = "Shop"
+
+[[policy]]
+id = "no-keys-in-code"
+description = "No keys in the repository"
+rule = "no_hardcoded_keys"
+paths = [${JSON.stringify(repo)}]
+`;
+    const order = await browser.executeAsync((content, done) => {
+      const { invoke } = window.__TAURI_INTERNALS__;
+      const answered = [];
+      const check = invoke("apply_team_file", { content }).then(
+        (report) => answered.push({ what: "team check", report }),
+        (error) => answered.push({ what: "team check", error: String(error) }),
+      );
+      const keys = invoke("list_keys").then(
+        (list) => answered.push({ what: "key list", names: list.map((k) => k.name) }),
+        (error) => answered.push({ what: "key list", error: String(error) }),
+      );
+      Promise.all([check, keys]).then(() => done(answered));
+    }, teamFile);
+    const [first, second] = order;
+    assert.equal(first.what, "key list", `answered in this order: ${JSON.stringify(order)}`);
+    assert.deepEqual(first.names, ["Stripe prod"]);
+    assert.equal(second.what, "team check", JSON.stringify(second));
+    // The scan did run: the key in the last file fails the policy, by name.
+    assert.equal(second.report.compliant, false, JSON.stringify(second.report));
+    assert.match(JSON.stringify(second.report.policies), /Stripe prod.*zz-config\.js/);
+
+    // Through the window: picking the file says a check is running, then shows its verdict.
+    const file = join(home, "shop-team.toml");
+    writeFileSync(file, teamFile);
+    await browser.execute(() => {
+      window.__tillSawChecking = false;
+      new MutationObserver(() => {
+        if (document.querySelector('[data-testid="team-checking"]'))
+          window.__tillSawChecking = true;
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+    await $("team-file").setValue(file);
+    await waitFor("the verdict on the scanned folder", async () =>
+      /Shop: not compliant/.test(await $("team-verdict").getText()),
+    );
+    assert.match(await $("team-view").getText(), /Stripe prod \(rk_…pppp\)[^\n]*zz-config\.js:1/);
+    assert.equal(await browser.execute(() => window.__tillSawChecking), true);
+    assert.equal(await $("team-checking").isExisting(), false, "the notice goes with the answer");
+    await shot("63-team-hardcoded-key.png");
   });
 });

@@ -109,3 +109,50 @@ fn a_key_in_a_watched_folder_is_named_announced_once_and_its_runbook_audited() {
         .unwrap_err();
     assert_eq!(empty.code(), till_core::ErrorCode::InvalidInput);
 }
+
+#[test]
+fn a_team_scan_runs_without_the_vault_and_its_findings_check_once_it_is_open_again() {
+    let (root, mut vault) = vault_with_stripe();
+    let repo = root.path().join("repo");
+    std::fs::create_dir_all(repo.join("api")).unwrap();
+    std::fs::write(repo.join("api/.env"), format!("STRIPE_KEY={VALUE}\n")).unwrap();
+    let file = till_core::team::parse(
+        "[team]\nname = \"Shop\"\n[[policy]]\nid = \"no-keys\"\ndescription = \"No keys in the repo\"\nrule = \"no_hardcoded_keys\"\npaths = [\"repo\"]\n",
+    )
+    .unwrap();
+
+    // Taken from the open vault, then run with the vault locked: the scan needs nothing
+    // more from it, so the desktop app scans while other commands use the vault.
+    let scan = vault.training().team_scan(&file, root.path());
+    vault.lock().unwrap();
+    let scans = scan.run();
+    drop(scan);
+    let found = scans["repo"].as_ref().unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].key.as_deref(), Some("Stripe prod"));
+    assert_eq!(found[0].line, 1);
+
+    let paths = TillPaths::under_root(&root.path().join("till")).unwrap();
+    let mut vault = Vault::open(
+        &paths,
+        till_core::vault::Unlock::Password(&SecretString::from("correct horse battery staple")),
+        Arc::new(FixedClock("2026-11-27T09:00:00Z".parse().unwrap())),
+        &Settings::default(),
+    )
+    .unwrap();
+    let report = vault.training().check_team_scanned(&file, &scans).unwrap();
+    assert!(!report.compliant);
+    let text = report.to_markdown();
+    assert!(text.contains("Stripe prod"), "{text}");
+    assert!(text.contains("api/.env:1"), "{text}");
+    assert!(!text.contains(VALUE), "{text}");
+    // The same check in one call, as the command line makes it, agrees.
+    assert_eq!(
+        vault
+            .training()
+            .check_team(&file, root.path())
+            .unwrap()
+            .to_markdown(),
+        text
+    );
+}

@@ -7,11 +7,11 @@ use tauri::{AppHandle, Manager, WebviewWindow};
 use till_core::agents::usage::ledger_csv;
 use till_core::export;
 use till_core::password::check_new_password;
-use till_core::team;
 use till_core::vault::Vault;
 use till_core::TillError;
 
 use super::agents::CSV_ROWS;
+use super::training::{check_team_outside_the_lock, team_file};
 use super::vault::blocking;
 use crate::agents;
 use crate::error::CommandResult;
@@ -39,7 +39,7 @@ async fn save_with_vault(
 }
 
 /// Runs `action` on the open vault from a blocking thread, or fails with `locked`.
-fn with_vault<T>(
+pub(super) fn with_vault<T>(
     app: &AppHandle,
     action: impl FnOnce(&mut Vault) -> Result<T, TillError>,
 ) -> Result<T, TillError> {
@@ -110,22 +110,15 @@ pub async fn save_team_report(
         kind: ("Markdown", "md"),
     };
     save_with_vault(window, request, move |app, to| {
-        with_vault(app, |vault| {
-            let file = if builtin {
-                Some(team::builtin())
-            } else {
-                vault.training().team_file()?
-            };
-            let file = file.ok_or_else(|| TillError::InvalidInput {
+        let report = check_team_outside_the_lock(app, |vault| team_file(vault, builtin))?
+            .ok_or_else(|| TillError::InvalidInput {
                 what: "no team file is adopted: open one in Training → Team checks first".into(),
-            })?;
-            let report = vault
-                .training()
-                .check_team(&file, &super::training::team_base())?
-                .to_markdown();
-            vault.record_export(&format!("team report to {}", to.display()))?;
-            Ok(report.into_bytes())
-        })
+            })?
+            .to_markdown();
+        with_vault(app, |vault| {
+            vault.record_export(&format!("team report to {}", to.display()))
+        })?;
+        Ok(report.into_bytes())
     })
     .await
 }

@@ -49,7 +49,7 @@ pub use reminders::{due_while_locked, AuditReview, LockedDue, Reminders};
 pub use rotation::{RotationAction, RotationInput, Runbook};
 pub use store::audit::{self, AuditAction, AuditEntry, Verdict};
 pub use store::{throttle, DailyUsage, RecordKind, Unlock};
-pub use training::{team_file_error, LessonProgress, Onboarding, Training};
+pub use training::{team_file_error, LessonProgress, Onboarding, TeamScan, Training};
 pub use values::{CheckTicket, ValueUse, Values};
 
 use store::audit::AuditDetails;

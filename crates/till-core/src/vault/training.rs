@@ -33,6 +33,48 @@ pub struct Onboarding {
     pub done: bool,
 }
 
+/// The folders a team file's `no_hardcoded_keys` rules name, with the fingerprints to
+/// scan them by. It borrows nothing from the vault, so a scan of a large repository can
+/// run while the vault serves other requests; the fingerprint key inside is zeroized
+/// when it is dropped.
+#[derive(Debug)]
+pub struct TeamScan {
+    prints: Option<Fingerprinter>,
+    /// Each rule's path as written, and the folder it names.
+    folders: Vec<(String, PathBuf)>,
+    max_file_size: u64,
+}
+
+impl TeamScan {
+    /// Scans each folder: its vault keys found, or why it could not be read.
+    pub fn run(&self) -> Scans {
+        let Some(prints) = &self.prints else {
+            return Scans::new();
+        };
+        self.folders
+            .iter()
+            .map(|(path, folder)| {
+                let found = leaks::scan(prints, std::slice::from_ref(folder), self.max_file_size)
+                    .map(|outcome| {
+                        outcome
+                            .findings
+                            .into_iter()
+                            .map(|f| HardcodedKey {
+                                path: f.path,
+                                line: f.line,
+                                key: f.key,
+                                provider: f.provider,
+                                fingerprint: f.fingerprint,
+                            })
+                            .collect()
+                    })
+                    .map_err(|error| error.to_string());
+                (path.clone(), found)
+            })
+            .collect()
+    }
+}
+
 /// Lesson ids and when each was completed.
 pub type LessonProgress = BTreeMap<String, DateTime<Utc>>;
 
@@ -147,12 +189,46 @@ impl Training<'_> {
     /// Checks a team file against the inventory and its active agent keys now, scanning
     /// the folders its `no_hardcoded_keys` rules name (relative ones under `base`, the
     /// team file's folder) with the vault's fingerprints.
+    ///
+    /// The scan runs while `self` is borrowed. The desktop app, where other commands wait
+    /// for the vault, splits it: [`Training::team_scan`], [`TeamScan::run`] without the
+    /// vault, then [`Training::check_team_scanned`].
     pub fn check_team(&self, file: &TeamFile, base: &Path) -> Result<Compliance, TillError> {
-        let scans = self.scan_team_paths(file, base);
+        let scans = self.team_scan(file, base).run();
+        self.check_team_scanned(file, &scans)
+    }
+
+    /// What scanning a team file's `no_hardcoded_keys` folders needs from the vault.
+    pub fn team_scan(&self, file: &TeamFile, base: &Path) -> TeamScan {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let folders: Vec<_> = file
+            .scan_paths()
+            .into_iter()
+            .map(|path| {
+                let folder = leaks::resolve(&path, base, home.as_deref());
+                (path, folder)
+            })
+            .collect();
+        // No folder to scan, no reason to carry the fingerprints out of the vault.
+        let prints = (!folders.is_empty())
+            .then(|| Fingerprinter::new(self.store.fingerprint_key(), self.inventory.iter()));
+        TeamScan {
+            prints,
+            folders,
+            max_file_size: crate::settings::ScanSettings::default().max_file_size(),
+        }
+    }
+
+    /// Checks a team file with the findings of its [`TeamScan`].
+    pub fn check_team_scanned(
+        &self,
+        file: &TeamFile,
+        scans: &Scans,
+    ) -> Result<Compliance, TillError> {
         let facts = Facts {
             keys: self.inventory,
             agents: &super::grants::agent_facts(self.store)?,
-            scans: &scans,
+            scans,
         };
         Ok(team::check(
             file,
@@ -160,39 +236,6 @@ impl Training<'_> {
             &self.checklist_ticks()?,
             self.store.now(),
         ))
-    }
-
-    /// Scans each path the team file's `no_hardcoded_keys` rules name.
-    fn scan_team_paths(&self, file: &TeamFile, base: &Path) -> Scans {
-        let paths = file.scan_paths();
-        if paths.is_empty() {
-            return Scans::new();
-        }
-        let prints = Fingerprinter::new(self.store.fingerprint_key(), self.inventory.iter());
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        let limit = crate::settings::ScanSettings::default().max_file_size();
-        paths
-            .into_iter()
-            .map(|path| {
-                let folder = leaks::resolve(&path, base, home.as_deref());
-                let found = leaks::scan(&prints, &[folder], limit)
-                    .map(|outcome| {
-                        outcome
-                            .findings
-                            .into_iter()
-                            .map(|f| HardcodedKey {
-                                path: f.path,
-                                line: f.line,
-                                key: f.key,
-                                provider: f.provider,
-                                fingerprint: f.fingerprint,
-                            })
-                            .collect()
-                    })
-                    .map_err(|error| error.to_string());
-                (path, found)
-            })
-            .collect()
     }
 
     /// The walkthrough's state (a new vault starts at its first step).
