@@ -194,6 +194,11 @@ describe("agent keys in the app", { skip: !existsSync(PYTHON) && "tools/sdk is m
     await (await browser.$('[data-testid="chart-calls"]')).scrollIntoView();
     await browser.saveScreenshot(join(ARTIFACTS, "agents-charts.png"));
     assert.ok((await chart.getSize("width")) > 200);
+    // Not hovered, a legend reads the latest day rather than "--".
+    const legend = await (await browser.$('[data-testid="chart-calls"] .u-legend')).getText();
+    console.log(`# calls legend: ${legend.replace(/\n/g, " | ")}`);
+    assert.ok(legend.includes(NOW.slice(0, 10)), legend);
+    assert.doesNotMatch(legend, /--/);
   });
 
   it("shows a key minted by the CLI in the tray and the window without a restart", async () => {
@@ -283,6 +288,11 @@ describe("agent keys in the app", { skip: !existsSync(PYTHON) && "tools/sdk is m
     await hourly.scrollIntoView();
     await browser.saveScreenshot(join(ARTIFACTS, "agents-hourly.png"));
     assert.ok((await hourly.getSize("width")) > 200);
+    const hourlyLegend = await (
+      await browser.$('[data-testid="chart-hourly-calls"] .u-legend')
+    ).getText();
+    console.log(`# hourly legend: ${hourlyLegend.replace(/\n/g, " | ")}`);
+    assert.doesNotMatch(hourlyLegend, /--/);
     assert.match(
       await (await browser.$('[data-testid="agent-refused"]')).getText(),
       /^1 request refused by the gateway/,

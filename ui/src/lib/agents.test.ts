@@ -4,6 +4,9 @@ import {
   capsForm,
   capsInput,
   dollarsText,
+  legendPoint,
+  legendTime,
+  legendValue,
   spendBars,
   spendPerDay,
   spendPerHour,
@@ -75,5 +78,31 @@ describe("agents helpers", () => {
     totals.ys.forEach((y) => (y.values = y.values.slice(4)));
     expect(totals.ys[0]?.values).toEqual([2, 0, 1]);
     expect(totals.ys[2]?.values).toEqual([1, 0, 0]);
+  });
+});
+
+describe("chart legends", () => {
+  const days = { x: [1_764_201_600, 1_764_288_000, 1_764_374_400], ys: [] };
+  const hours = { x: [1_764_374_400, 1_764_378_000], ys: [] };
+
+  it("read the hovered point, else the latest, and nothing on an empty chart", () => {
+    expect(legendPoint(0, days)).toBe(0);
+    expect(legendPoint(null, days)).toBe(2);
+    expect(legendPoint(undefined, days)).toBe(2);
+    expect(legendPoint(null, { x: [], ys: [] })).toBeNull();
+  });
+
+  it("name the UTC day on per-day charts and the hour on per-hour ones", () => {
+    expect(legendTime(days, 2)).toBe("2025-11-29");
+    expect(legendTime({ x: [1_764_201_600], ys: [] }, 0)).toBe("2025-11-27");
+    expect(legendTime(hours, 1, "en-GB", "UTC")).toBe("29 Nov, 01:00");
+  });
+
+  it("write dollars as the rest of the view does and counts to one decimal", () => {
+    expect(legendValue(0.0042, true)).toBe("$0.0042");
+    expect(legendValue(12.345, true)).toBe("$12.35");
+    expect(legendValue(1.25, false)).toBe("1.3");
+    expect(legendValue(7, false)).toBe("7");
+    expect(legendValue(undefined, false)).toBe("");
   });
 });

@@ -124,3 +124,31 @@ export function spendPerHour(hours: HourUsage[]): Series {
     ys: [{ label: "spend", values: hours.map((h) => h.micro_usd / 1e6) }],
   };
 }
+
+/** The point a chart's legend reads: the hovered one, else the latest, so the legend says
+ *  where things stand now rather than "--" until the pointer finds the chart. */
+export function legendPoint(hovered: number | null | undefined, series: Series): number | null {
+  if (hovered !== null && hovered !== undefined) return hovered;
+  return series.x.length > 0 ? series.x.length - 1 : null;
+}
+
+/** A legend's time: the UTC day for per-day charts, the local hour for per-hour ones. */
+export function legendTime(series: Series, at: number, locale?: string, timeZone?: string): string {
+  const [first = 0, second] = series.x;
+  const daily = second === undefined || second - first >= 86_400;
+  const when = new Date((series.x[at] ?? 0) * 1000);
+  if (daily) return when.toISOString().slice(0, 10);
+  return when.toLocaleString(locale, {
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone,
+  });
+}
+
+/** A legend's value: dollars as `usd` writes them, counts to one decimal at most. */
+export function legendValue(value: number | undefined, dollars: boolean): string {
+  if (value === undefined) return "";
+  return dollars ? usd(Math.round(value * 1e6)) : String(Number(value.toFixed(1)));
+}
