@@ -7,12 +7,11 @@ use tauri::{AppHandle, Manager, WebviewWindow};
 use till_core::agents::usage::ledger_csv;
 use till_core::export;
 use till_core::password::check_new_password;
-use till_core::vault::Vault;
 use till_core::TillError;
 
 use super::agents::CSV_ROWS;
 use super::training::{check_team_outside_the_lock, team_file};
-use super::vault::blocking;
+use super::vault::{blocking, with_vault};
 use crate::agents;
 use crate::error::CommandResult;
 use crate::saving::{self, NativeDialog, SaveRequest};
@@ -36,18 +35,6 @@ async fn save_with_vault(
         saving::save(&NativeDialog(window), &request, |to| make(&app, to))
     })
     .await
-}
-
-/// Runs `action` on the open vault from a blocking thread, or fails with `locked`.
-pub(super) fn with_vault<T>(
-    app: &AppHandle,
-    action: impl FnOnce(&mut Vault) -> Result<T, TillError>,
-) -> Result<T, TillError> {
-    let state = app.state::<AppState>();
-    state.touch();
-    state
-        .with_open_vault(action)
-        .unwrap_or(Err(TillError::VaultLocked))
 }
 
 /// An encrypted backup of every key, sealed with a new backup password.

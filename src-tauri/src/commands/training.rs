@@ -9,8 +9,7 @@ use till_core::vault::{Onboarding, Vault};
 use till_core::TillError;
 use ts_rs::TS;
 
-use super::files::with_vault;
-use super::vault::blocking;
+use super::vault::{blocking, with_vault};
 use crate::error::CommandResult;
 use crate::state::AppState;
 

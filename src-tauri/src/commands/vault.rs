@@ -20,6 +20,9 @@ use crate::error::{CommandResult, IpcError};
 use crate::state::AppState;
 use crate::tray;
 
+/// Runs `work` on the blocking pool, for commands that wait on the disk, a dialog or the
+/// vault's KDF: Tauri runs plain commands on the main thread, which draws the windows
+/// and the tray.
 pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, TillError> + Send + 'static,
 ) -> CommandResult<T> {
@@ -27,6 +30,18 @@ pub(super) async fn blocking<T: Send + 'static>(
         .await
         .map_err(IpcError::internal)?
         .map_err(IpcError::from)
+}
+
+/// Runs `action` on the open vault from a blocking thread, or fails with `locked`.
+pub(super) fn with_vault<T>(
+    app: &AppHandle,
+    action: impl FnOnce(&mut Vault) -> Result<T, TillError>,
+) -> Result<T, TillError> {
+    let state = app.state::<AppState>();
+    state.touch();
+    state
+        .with_open_vault(action)
+        .unwrap_or(Err(TillError::VaultLocked))
 }
 
 /// Creates the vault: the password always opens it; with `use_keyring` the OS keyring
