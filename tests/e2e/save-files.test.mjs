@@ -14,6 +14,7 @@ import { waitFor } from "./support/wait.mjs";
 const NOW = "2026-11-27T09:00:00Z";
 const CSV_TITLE = "Save the key list, without values, as CSV";
 const BACKUP_TITLE = "Save an encrypted backup of every key";
+const REPORT_TITLE = "Save the team report";
 
 /** GTK's "A file named … already exists" question: an untitled dialog of Till's. */
 function replaceQuestion() {
@@ -142,5 +143,25 @@ describe("saving files through the save dialog", () => {
     );
     assert.equal(restored.status, 0, restored.stderr);
     assert.match(restored.stderr, /1 key\(s\) in the backup:\n  GitHub CI/);
+  });
+
+  it("saves the team report for the lead, checked as the window shows it", async () => {
+    await $("tab-training").click();
+    await $("tab-team").click();
+    await $("team-builtin").click();
+    await waitFor("the built-in checklists' verdict", async () =>
+      /not compliant/.test(await $("team-verdict").getText()),
+    );
+    const file = join(home, "My exports", "team-report.md");
+    await $("save-team-report").click();
+    await answerDialog(REPORT_TITLE, [{ key: "ctrl+a" }, { type: file }, { key: "Return" }]);
+    await $("save-team-report-saved").waitForDisplayed();
+    const report = readFileSync(file, "utf8");
+    assert.match(report, /^# /);
+    assert.match(report, /not compliant/i);
+    assert.match(report, /GitHub CI/);
+    assert.doesNotMatch(report, /ghp_/, "no key value in the report");
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.match(till(home, NOW, ["log"]), /team report to .*team-report\.md/);
   });
 });
