@@ -145,22 +145,31 @@ describe("saving files through the save dialog", () => {
     assert.match(restored.stderr, /1 key\(s\) in the backup:\n  GitHub CI/);
   });
 
-  it("saves the team report for the lead, checked as the window shows it", async () => {
+  it("saves the team report for the lead, with the scanned folder's findings", async () => {
+    // A team file whose rule scans a folder: the saved report is checked, scan and all.
+    const repo = join(home, "shop");
+    mkdirSync(join(repo, "ci"), { recursive: true });
+    writeFileSync(join(repo, "ci", "deploy.sh"), `export GH_TOKEN=ghp_${"S".repeat(36)}\n`);
+    const teamFile = join(home, "shop-team.toml");
+    writeFileSync(
+      teamFile,
+      `[team]\nname = "Shop"\n\n[[policy]]\nid = "no-keys"\ndescription = "No keys in the repository"\nrule = "no_hardcoded_keys"\npaths = [${JSON.stringify(repo)}]\n`,
+    );
     await $("tab-training").click();
     await $("tab-team").click();
-    await $("team-builtin").click();
-    await waitFor("the built-in checklists' verdict", async () =>
-      /not compliant/.test(await $("team-verdict").getText()),
+    await $("team-file").setValue(teamFile);
+    await waitFor("the team file's verdict", async () =>
+      /Shop: not compliant/.test(await $("team-verdict").getText()),
     );
     const file = join(home, "My exports", "team-report.md");
     await $("save-team-report").click();
     await answerDialog(REPORT_TITLE, [{ key: "ctrl+a" }, { type: file }, { key: "Return" }]);
     await $("save-team-report-saved").waitForDisplayed();
     const report = readFileSync(file, "utf8");
-    assert.match(report, /^# /);
-    assert.match(report, /not compliant/i);
-    assert.match(report, /GitHub CI/);
-    assert.doesNotMatch(report, /ghp_/, "no key value in the report");
+    assert.match(report, /Shop/);
+    assert.match(report, /No keys in the repository/);
+    assert.match(report, /GitHub CI[^\n]*shop\/ci\/deploy\.sh:1/);
+    assert.doesNotMatch(report, /ghp_S/, "no key value in the report");
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.match(till(home, NOW, ["log"]), /team report to .*team-report\.md/);
   });

@@ -140,6 +140,8 @@ description = "No keys in the repository"
 rule = "no_hardcoded_keys"
 paths = [${JSON.stringify(repo)}]
 `;
+    // A slow machine may scan for longer than WebDriver's 30 s default allows a script.
+    await browser.setTimeout({ script: 120_000 });
     const order = await browser.executeAsync((content, done) => {
       const { invoke } = window.__TAURI_INTERNALS__;
       const answered = [];
@@ -147,9 +149,12 @@ paths = [${JSON.stringify(repo)}]
         (report) => answered.push({ what: "team check", report }),
         (error) => answered.push({ what: "team check", error: String(error) }),
       );
-      const keys = invoke("list_keys").then(
-        (list) => answered.push({ what: "key list", names: list.map((k) => k.name) }),
-        (error) => answered.push({ what: "key list", error: String(error) }),
+      // Asked once the check is under way (it has taken the vault to adopt the file).
+      const keys = new Promise((resolve) => setTimeout(resolve, 300)).then(() =>
+        invoke("list_keys").then(
+          (list) => answered.push({ what: "key list", names: list.map((k) => k.name) }),
+          (error) => answered.push({ what: "key list", error: String(error) }),
+        ),
       );
       Promise.all([check, keys]).then(() => done(answered));
     }, teamFile);
@@ -172,8 +177,10 @@ paths = [${JSON.stringify(repo)}]
       }).observe(document.body, { childList: true, subtree: true });
     });
     await $("team-file").setValue(file);
-    await waitFor("the verdict on the scanned folder", async () =>
-      /Shop: not compliant/.test(await $("team-verdict").getText()),
+    await waitFor(
+      "the verdict on the scanned folder",
+      async () => /Shop: not compliant/.test(await $("team-verdict").getText()),
+      { timeoutMs: 120_000 },
     );
     assert.match(await $("team-view").getText(), /Stripe prod \(rk_…pppp\)[^\n]*zz-config\.js:1/);
     assert.equal(await browser.execute(() => window.__tillSawChecking), true);

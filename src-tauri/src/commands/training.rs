@@ -1,5 +1,7 @@
 //! Commands for training: lessons and progress, the team file and its compliance.
 
+use std::sync::{Mutex, PoisonError};
+
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use till_core::lessons::{self, Lesson};
@@ -87,15 +89,23 @@ pub(super) fn team_file(vault: &mut Vault, builtin: bool) -> Result<Option<TeamF
     }
 }
 
+/// One team check at a time, in the order they were asked for: a file adopted after
+/// another is also checked after it, and a repository is never scanned twice at once
+/// (the scanner keeps to one thread; the machine is the user's).
+static TEAM_CHECKS: Mutex<()> = Mutex::new(());
+
 /// Checks the team file `pick` chooses (`None`: there is none) in three steps, so a
 /// `no_hardcoded_keys` rule over a large repository holds up no other command: what the
 /// scan needs is taken from the open vault, the folders are scanned without it, then the
-/// findings are checked with it. Call it from a blocking thread; a lock during the scan
-/// ends it with `locked`.
+/// findings are checked with it. Call it from a blocking thread. A lock during the scan
+/// lets the scan finish (its fingerprint key is then zeroized) and ends the check with
+/// `locked`; the file was adopted all the same.
 pub(super) fn check_team_outside_the_lock(
     app: &AppHandle,
     pick: impl FnOnce(&mut Vault) -> Result<Option<TeamFile>, TillError>,
 ) -> Result<Option<Compliance>, TillError> {
+    // Holds no data: a panic in another check leaves nothing half-done to guard.
+    let _one_at_a_time = TEAM_CHECKS.lock().unwrap_or_else(PoisonError::into_inner);
     let base = team_base();
     let picked = with_vault(app, |vault| {
         Ok(pick(vault)?.map(|file| {
