@@ -3,6 +3,7 @@
 //! The open vault (if any) lives here behind a mutex, with the time of the last user
 //! action so the idle timer can lock it. Locking drops the vault, which zeroizes its keys.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -68,6 +69,8 @@ pub struct AppState {
     /// Wakes the reminder scheduler.
     pub wakeup: Wakeup,
     vault: Mutex<Option<Vault>>,
+    /// How many times the vault has locked since Till started (see [`AppState::lock_watch`]).
+    locks: AtomicU64,
     last_activity: Mutex<Instant>,
     due: Mutex<DueSummary>,
     /// Where the window should go when it next asks (a notification or tray click).
@@ -121,6 +124,7 @@ impl AppState {
             settings,
             wakeup: Wakeup::default(),
             vault: Mutex::new(None),
+            locks: AtomicU64::new(0),
             last_activity: Mutex::new(Instant::now()),
             due: Mutex::new(DueSummary::Unknown),
             route: Mutex::new(None),
@@ -161,6 +165,24 @@ impl AppState {
     /// Takes the pending route, if any.
     pub fn take_route(&self) -> Option<Route> {
         lock(&self.route).take()
+    }
+
+    /// A check that says whether the vault has locked since this call. Work that took
+    /// something from the vault (the fingerprints a scan runs with) asks it as it goes
+    /// and stops, so that nothing taken outlives the lock for long. Call it while holding
+    /// the vault (inside a `with_…vault` action), so no lock can slip in between.
+    pub fn lock_watch(&self) -> impl Fn() -> bool + Sync + '_ {
+        let since = self.locks.load(Ordering::SeqCst);
+        move || self.locks.load(Ordering::SeqCst) != since
+    }
+
+    /// Takes the open vault out, counting the lock while the vault is still held, so
+    /// [`AppState::lock_watch`] cannot miss it.
+    fn take_vault(&self) -> Option<Vault> {
+        let mut slot = self.slot();
+        let vault = slot.take()?;
+        self.locks.fetch_add(1, Ordering::SeqCst);
+        Some(vault)
     }
 
     /// Whether a vault is open.
@@ -223,7 +245,7 @@ impl AppState {
     pub fn lock(&self) -> bool {
         // A copied key does not outlive the lock (nor Till: quitting locks).
         self.clipboard.clear_if_ours();
-        let Some(vault) = self.slot().take() else {
+        let Some(vault) = self.take_vault() else {
             return false;
         };
         // Names of due keys must not outlive the lock, even in the tray.

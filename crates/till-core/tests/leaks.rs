@@ -111,7 +111,8 @@ fn a_key_in_a_watched_folder_is_named_announced_once_and_its_runbook_audited() {
 }
 
 #[test]
-fn a_team_scan_runs_without_the_vault_and_its_findings_check_once_it_is_open_again() {
+fn a_team_scan_runs_without_the_vault_stops_when_told_and_its_findings_check_once_it_is_open_again()
+{
     let (root, mut vault) = vault_with_stripe();
     let repo = root.path().join("repo");
     std::fs::create_dir_all(repo.join("api")).unwrap();
@@ -125,6 +126,9 @@ fn a_team_scan_runs_without_the_vault_and_its_findings_check_once_it_is_open_aga
     // more from it, so the desktop app scans while other commands use the vault.
     let scan = vault.training().team_scan(&file, root.path());
     vault.lock().unwrap();
+    // The desktop app stops a scan once the vault has locked: it ends with `locked`.
+    let stopped = scan.run_until(&|| true).unwrap_err();
+    assert_eq!(stopped.code(), till_core::ErrorCode::Locked);
     let scans = scan.run();
     drop(scan);
     let found = scans["repo"].as_ref().unwrap();

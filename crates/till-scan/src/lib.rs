@@ -152,6 +152,8 @@ pub enum ScanError {
     },
     #[error("{0}")]
     Git(String),
+    #[error("the scan was stopped before it finished")]
+    Stopped,
 }
 
 /// Whether a file's bytes are binary (a NUL in the first 8 KiB, as git decides).

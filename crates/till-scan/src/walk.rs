@@ -3,7 +3,7 @@
 //! binaries and files over the size limit, and scan files on several threads.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
@@ -59,6 +59,20 @@ pub fn scan_paths(
     roots: &[PathBuf],
     options: Options,
 ) -> Result<Outcome, ScanError> {
+    scan_paths_until(scanner, vault, roots, options, &|| false)
+}
+
+/// [`scan_paths`], asking `stop` before each file: once it says yes, the scan ends with
+/// [`ScanError::Stopped`] and what it found is dropped. The desktop app stops a scan
+/// when the vault locks, so the fingerprints it scans with do not outlive the lock.
+pub fn scan_paths_until(
+    scanner: &Scanner,
+    vault: &dyn Fingerprints,
+    roots: &[PathBuf],
+    options: Options,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Outcome, ScanError> {
+    let stopped = AtomicBool::new(false);
     let findings = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
     let counters = Counters::default();
@@ -77,6 +91,10 @@ pub fn scan_paths(
             .build_parallel();
         walker.run(|| {
             Box::new(|entry| {
+                if stopped.load(Ordering::Relaxed) || stop() {
+                    stopped.store(true, Ordering::Relaxed);
+                    return WalkState::Quit;
+                }
                 let entry = match entry {
                     Ok(entry) => entry,
                     Err(error) => {
@@ -99,6 +117,9 @@ pub fn scan_paths(
                 WalkState::Continue
             })
         });
+        if stopped.load(Ordering::Relaxed) {
+            return Err(ScanError::Stopped);
+        }
     }
     let mut findings = findings.into_inner().unwrap_or_else(|p| p.into_inner());
     findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
@@ -177,4 +198,57 @@ fn display(path: &Path) -> String {
 
 fn slashed(path: &Path) -> String {
     path.to_string_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn github_scanner() -> Scanner {
+        Scanner::new(
+            vec![crate::Format {
+                provider: "github".into(),
+                label: "token".into(),
+                prefix: "ghp_".into(),
+                regex: "^ghp_[A-Za-z0-9]{36}$".into(),
+                console_url: None,
+                agent_token: false,
+            }],
+            |_| "ghp_…2cV5".into(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_stop_ends_the_scan_between_files_and_keeps_none_of_its_findings() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in 0..40 {
+            let key = format!("ghp_Zq8bW2nR5tY7uI9oP1aS3dF6gH4jK0lX{n:04}");
+            std::fs::write(dir.path().join(format!("f{n:02}.env")), key).unwrap();
+        }
+        let roots = [dir.path().to_owned()];
+        let one_thread = Options {
+            threads: 1,
+            ..Options::default()
+        };
+        let scanner = github_scanner();
+
+        let whole = scan_paths(&scanner, &crate::NoVault, &roots, one_thread).unwrap();
+        assert_eq!(whole.findings.len(), 40);
+
+        // Yes from the fifth question on: the walk quits there, and the scan says so.
+        let asked = AtomicU64::new(0);
+        let stop = || asked.fetch_add(1, Ordering::Relaxed) >= 4;
+        let stopped = scan_paths_until(&scanner, &crate::NoVault, &roots, one_thread, &stop);
+        assert!(matches!(stopped, Err(ScanError::Stopped)), "{stopped:?}");
+        assert_eq!(
+            asked.load(Ordering::Relaxed),
+            5,
+            "asked once per entry, then quit"
+        );
+
+        // A stop that never says yes changes nothing.
+        let never = scan_paths_until(&scanner, &crate::NoVault, &roots, one_thread, &|| false);
+        assert_eq!(never.unwrap().findings.len(), 40);
+    }
 }

@@ -3,7 +3,7 @@
 use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use till_core::lessons::{self, Lesson};
 use till_core::onboarding::{self, Walkthrough};
 use till_core::team::{self, Compliance, TeamFile};
@@ -98,8 +98,8 @@ static TEAM_CHECKS: Mutex<()> = Mutex::new(());
 /// `no_hardcoded_keys` rule over a large repository holds up no other command: what the
 /// scan needs is taken from the open vault, the folders are scanned without it, then the
 /// findings are checked with it. Call it from a blocking thread. A lock during the scan
-/// lets the scan finish (its fingerprint key is then zeroized) and ends the check with
-/// `locked`; the file was adopted all the same.
+/// stops it at the next file (its fingerprint key is then zeroized) and ends the check
+/// with `locked`; a file being adopted stays adopted.
 pub(super) fn check_team_outside_the_lock(
     app: &AppHandle,
     pick: impl FnOnce(&mut Vault) -> Result<Option<TeamFile>, TillError>,
@@ -107,16 +107,18 @@ pub(super) fn check_team_outside_the_lock(
     // Holds no data: a panic in another check leaves nothing half-done to guard.
     let _one_at_a_time = TEAM_CHECKS.lock().unwrap_or_else(PoisonError::into_inner);
     let base = team_base();
+    let state = app.state::<AppState>();
     let picked = with_vault(app, |vault| {
         Ok(pick(vault)?.map(|file| {
             let scan = vault.training().team_scan(&file, &base);
-            (file, scan)
+            (file, scan, state.lock_watch())
         }))
     })?;
-    let Some((file, scan)) = picked else {
+    let Some((file, scan, vault_locked)) = picked else {
         return Ok(None);
     };
-    let scans = scan.run();
+    // A lock stops the scan at the next file; the fingerprints go with `scan`.
+    let scans = scan.run_until(&vault_locked)?;
     // The fingerprint key is zeroized now, not when the check below returns.
     drop(scan);
     with_vault(app, |vault| {

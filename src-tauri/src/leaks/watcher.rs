@@ -22,6 +22,7 @@ use till_core::leaks::debounce::{plan, Debouncer, Reach};
 use till_core::leaks::{self, Skips};
 use till_core::settings::scan::shorten;
 use till_core::settings::{ScanSettings, Settings};
+use till_core::TillError;
 
 use super::{home, lock, LeaksHost, LEAKS_EVENT};
 use crate::state::AppState;
@@ -202,16 +203,22 @@ impl Worker {
     fn scan(&mut self, reaches: &[Reach]) {
         let state = self.app.state::<AppState>();
         let host = self.app.state::<LeaksHost>();
-        let Some(Ok(prints)) = state.with_open_vault(|vault| Ok(vault.fingerprinter())) else {
+        let taken = state.with_open_vault(|vault| Ok((vault.fingerprinter(), state.lock_watch())));
+        let Some(Ok((prints, vault_locked))) = taken else {
             return;
         };
         let mut news = Vec::new();
         let mut problems = Vec::new();
         for reach in reaches {
             let (folder, depth) = reach.walk();
+            let folders = [folder.to_owned()];
             let found =
-                match leaks::scan_with(&prints, &[folder.to_owned()], self.max_file_size, depth) {
+                match leaks::scan_with(&prints, &folders, self.max_file_size, depth, &vault_locked)
+                {
                     Ok(outcome) => outcome.findings,
+                    // Locked: nothing found may be shown or announced; the loop then
+                    // clears the board (`follow_the_lock`).
+                    Err(TillError::VaultLocked) => return,
                     Err(error) => {
                         problems.push(error.to_string());
                         Vec::new()
@@ -220,6 +227,9 @@ impl Worker {
             news.extend(lock(&host.board).replace(reach, found));
         }
         drop(prints);
+        if vault_locked() {
+            return;
+        }
         if !problems.is_empty() {
             tracing::info!(
                 count = problems.len(),

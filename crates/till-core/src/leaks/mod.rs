@@ -68,26 +68,33 @@ pub fn scan(
     folders: &[PathBuf],
     max_file_size: u64,
 ) -> Result<Outcome, TillError> {
-    scan_with(prints, folders, max_file_size, None)
+    scan_with(prints, folders, max_file_size, None, &|| false)
 }
 
-/// [`scan`], `max_depth` levels deep (`Some(1)`: the folders' own files).
+/// [`scan`], `max_depth` levels deep (`Some(1)`: the folders' own files), asking
+/// `vault_locked` before each file: once the vault has locked, the scan ends with
+/// [`TillError::VaultLocked`], so the fingerprints (and the names they find) do not
+/// outlive the lock by the rest of a large folder.
 pub fn scan_with(
     prints: &dyn Fingerprints,
     folders: &[PathBuf],
     max_file_size: u64,
     max_depth: Option<usize>,
+    vault_locked: &(dyn Fn() -> bool + Sync),
 ) -> Result<Outcome, TillError> {
     let options = Options {
         max_file_size,
         threads: 1,
         max_depth,
     };
-    till_scan::walk::scan_paths(scanner()?, prints, folders, options).map_err(|error| {
-        TillError::InvalidInput {
-            what: format!("{error}: check the folder exists and can be read"),
-        }
-    })
+    till_scan::walk::scan_paths_until(scanner()?, prints, folders, options, vault_locked).map_err(
+        |error| match error {
+            till_scan::ScanError::Stopped => TillError::VaultLocked,
+            error => TillError::InvalidInput {
+                what: format!("{error}: check the folder exists and can be read"),
+            },
+        },
+    )
 }
 
 /// `path` from a team file: absolute as written, `~/…` under `home`, otherwise under

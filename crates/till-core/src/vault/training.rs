@@ -48,13 +48,30 @@ pub struct TeamScan {
 impl TeamScan {
     /// Scans each folder: its vault keys found, or why it could not be read.
     pub fn run(&self) -> Scans {
+        // Never stopped, so never `VaultLocked`.
+        self.run_until(&|| false).unwrap_or_default()
+    }
+
+    /// [`TeamScan::run`], ending with [`TillError::VaultLocked`] as soon as
+    /// `vault_locked` says so (asked before each file).
+    pub fn run_until(&self, vault_locked: &(dyn Fn() -> bool + Sync)) -> Result<Scans, TillError> {
         let Some(prints) = &self.prints else {
-            return Scans::new();
+            return Ok(Scans::new());
         };
         self.folders
             .iter()
             .map(|(path, folder)| {
-                let found = leaks::scan(prints, std::slice::from_ref(folder), self.max_file_size)
+                let scanned = leaks::scan_with(
+                    prints,
+                    std::slice::from_ref(folder),
+                    self.max_file_size,
+                    None,
+                    vault_locked,
+                );
+                if let Err(TillError::VaultLocked) = scanned {
+                    return Err(TillError::VaultLocked);
+                }
+                let found = scanned
                     .map(|outcome| {
                         outcome
                             .findings
@@ -69,7 +86,7 @@ impl TeamScan {
                             .collect()
                     })
                     .map_err(|error| error.to_string());
-                (path.clone(), found)
+                Ok((path.clone(), found))
             })
             .collect()
     }
