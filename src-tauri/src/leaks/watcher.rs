@@ -216,9 +216,13 @@ impl Worker {
                 match leaks::scan_with(&prints, &folders, self.max_file_size, depth, &vault_locked)
                 {
                     Ok(outcome) => outcome.findings,
-                    // Locked: nothing found may be shown or announced; the loop then
-                    // clears the board (`follow_the_lock`).
-                    Err(TillError::VaultLocked) => return,
+                    // Locked: nothing found may be shown or announced. The loop then
+                    // clears the board (`follow_the_lock`); if the vault was opened
+                    // again meanwhile, this asks for the rescan the stop cut short.
+                    Err(TillError::VaultLocked) => {
+                        self.debouncer.push_everything(Instant::now());
+                        return;
+                    }
                     Err(error) => {
                         problems.push(error.to_string());
                         Vec::new()
@@ -228,6 +232,7 @@ impl Worker {
         }
         drop(prints);
         if vault_locked() {
+            self.debouncer.push_everything(Instant::now());
             return;
         }
         if !problems.is_empty() {
