@@ -102,18 +102,7 @@ mod tests {
         let key = "ghp_Zq8bW2nR5tY7uI9oP1aS3dF6gH4jK0lX2cV5";
         std::fs::write(root.join("build/out.txt"), key).unwrap();
         std::fs::write(root.join("app.txt"), key).unwrap();
-        let scanner = crate::Scanner::new(
-            vec![crate::Format {
-                provider: "github".into(),
-                label: "token".into(),
-                prefix: "ghp_".into(),
-                regex: "^ghp_[A-Za-z0-9]{36}$".into(),
-                console_url: None,
-                agent_token: false,
-            }],
-            |_| "ghp_…2cV5".into(),
-        )
-        .unwrap();
+        let scanner = crate::walk::tests::github_scanner();
         let found = scan_paths(
             &scanner,
             &crate::NoVault,

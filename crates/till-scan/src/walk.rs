@@ -201,10 +201,11 @@ fn slashed(path: &Path) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn github_scanner() -> Scanner {
+    /// One format, GitHub's classic token: enough for a walk to find something.
+    pub(crate) fn github_scanner() -> Scanner {
         Scanner::new(
             vec![crate::Format {
                 provider: "github".into(),
